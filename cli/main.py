@@ -1,0 +1,25 @@
+"""The ``eventslots`` command: parses arguments and calls library functions."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import annotations, training
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="eventslots", description="Tag attack-event slots in news text.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    annotations.register(commands)
+    training.register(commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.run(args) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,107 @@
+"""`eventslots annotations validate`: one corrupted copy per defect kind, each reported with file and line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from cli.main import main
+from training.validation import validate_files
+
+
+def test_repository_annotations_are_valid(capsys):
+    assert main(["annotations", "validate"]) == 0
+    assert "0 problem(s)" in capsys.readouterr().err
+
+
+def _rewrite(path, line_number, change):
+    lines = path.read_text(encoding="utf-8").splitlines()
+    record = json.loads(lines[line_number - 1])
+    change(record)
+    lines[line_number - 1] = json.dumps(record, ensure_ascii=False)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _span(record, index):
+    return record["spans"][index]
+
+
+DEFECTS = {
+    "offsets out of range": lambda r: _span(r, 0).update(end=len(r["text"]) + 5),
+    "differs from text[start:end]": lambda r: _span(r, 0).update(text="helicopter"),
+    "cuts inside a word": lambda r: _span(r, 0).update(start=_span(r, 0)["start"] + 1, text=r["text"][_span(r, 0)["start"] + 1 : _span(r, 0)["end"]]),
+    "overlaps": lambda r: r["spans"].append({"start": _span(r, 0)["start"], "end": _span(r, 0)["end"], "label": "TARGET"}),
+    "unknown label": lambda r: _span(r, 0).update(label="VICTIM"),
+    "text differs from seeds/": lambda r: r.update(text=r["text"].replace("drones", "drone", 1)),
+}
+
+
+@pytest.mark.parametrize("defect", sorted(DEFECTS))
+def test_each_defect_is_reported_with_file_and_line(tiny_file, defect):
+    line = 2
+    if defect == "text differs from seeds/":
+        pytest.skip("covered by test_seed_text_must_match")
+    _rewrite(tiny_file, line, DEFECTS[defect])
+    problems = validate_files([tiny_file])
+    assert problems, defect
+    assert any(defect in p.message for p in problems)
+    assert all(p.file == str(tiny_file) and p.line == line for p in problems)
+    assert str(problems[0]).startswith(f"{tiny_file}:{line}: tiny-2: ")
+
+
+def test_seed_text_must_match(seed_files):
+    path = next(seed_files.glob("002_*.jsonl"))
+    _rewrite(path, 1, lambda r: r.update(text=r["text"].replace("Reports", "Report", 1)))
+    problems = validate_files([path])
+    assert [p.message for p in problems if "seeds/" in p.message] == ["text differs from seeds/002_0d1978074a54745d.txt"]
+    assert problems[0].line == 1
+
+
+def test_malformed_json_is_reported(tiny_file):
+    lines = tiny_file.read_text().splitlines()
+    lines[0] = lines[0][:-1]  # drop the closing brace
+    tiny_file.write_text("\n".join(lines) + "\n")
+    problems = validate_files([tiny_file])
+    assert len(problems) == 1 and problems[0].line == 1 and "invalid JSON" in problems[0].message
+
+
+def test_duplicate_ids_across_files(tmp_path, tiny_file):
+    copy = tmp_path / "copy.jsonl"
+    copy.write_text(tiny_file.read_text())
+    problems = validate_files([tiny_file, copy])
+    assert [(p.file, p.line) for p in problems] == [(str(copy), 1), (str(copy), 2)]
+    assert all("duplicate document id" in p.message for p in problems)
+
+
+@pytest.mark.parametrize(
+    "surface_change, message",
+    [
+        (lambda text, s: (s - 4, "the "), "starts with the determiner"),  # "the checkpoint" after rewrite
+    ],
+)
+def test_span_rules_beyond_format(tiny_file, surface_change, message):
+    def add_article(record):
+        record["text"] = record["text"].replace("attacked a checkpoint", "attacked the checkpoint")
+        # shift later spans by the one extra character
+        for span in record["spans"]:
+            if span["start"] >= 16:
+                span["start"] += 2 if span["start"] > 16 else 0
+                span["end"] += 2
+        span = record["spans"][2]
+        span["start"] -= 4
+        span.pop("text")
+    _rewrite(tiny_file, 2, add_article)
+    problems = validate_files([tiny_file])
+    assert any(message in p.message for p in problems)
+
+
+def test_cli_exit_status_and_output(tiny_file):
+    _rewrite(tiny_file, 1, lambda r: _span(r, 1).update(label="SHOOTER"))
+    result = subprocess.run(
+        [sys.executable, "-m", "cli.main", "annotations", "validate", str(tiny_file)], capture_output=True, text=True
+    )
+    assert result.returncode == 1
+    assert f"{tiny_file}:1: tiny-1: [16:25 SHOOTER]: unknown label 'SHOOTER'" in result.stdout

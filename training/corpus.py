@@ -1,0 +1,152 @@
+"""The annotated corpus: documents in the canonical JSON Lines form.
+
+One JSON object per line::
+
+    {"id": "...", "text": "...", "source": "seed|authored|user",
+     "spans": [{"start": 0, "end": 5, "label": "WEAPON", "text": "drone"}],
+     "meta": {...}}
+
+Every ``*.jsonl`` file under ``annotations/`` is part of the corpus, so a new
+document is added as a new file without touching the existing ones.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator, Sequence
+
+from model.paths import ANNOTATIONS_DIR
+from model.spans import Span
+
+SOURCES = ("seed", "authored", "user")
+
+
+@dataclass(frozen=True)
+class Document:
+    id: str
+    text: str
+    spans: tuple[Span, ...]
+    source: str = "user"
+    meta: dict = field(default_factory=dict, compare=False, hash=False)
+
+    def to_json(self) -> dict:
+        record: dict = {"id": self.id, "source": self.source, "text": self.text}
+        record["spans"] = [
+            {"start": s.start, "end": s.end, "label": s.label, "text": s.text} for s in sorted(self.spans)
+        ]
+        if self.meta:
+            record["meta"] = self.meta
+        return record
+
+    @classmethod
+    def from_json(cls, record: dict) -> "Document":
+        """Build from an already validated record (see ``training.validation``)."""
+        text = record["text"]
+        spans = tuple(
+            sorted(Span(s["start"], s["end"], s["label"], text[s["start"] : s["end"]]) for s in record["spans"])
+        )
+        return cls(record["id"], text, spans, record.get("source", "user"), record.get("meta") or {})
+
+
+class AnnotationError(ValueError):
+    """Annotation data that breaks the format or the span rules; lists every problem."""
+
+    def __init__(self, problems: Sequence[object]):
+        self.problems = list(problems)
+        shown = "\n".join(str(p) for p in self.problems[:50])
+        more = f"\n... and {len(self.problems) - 50} more" if len(self.problems) > 50 else ""
+        super().__init__(f"{len(self.problems)} annotation problem(s):\n{shown}{more}")
+
+
+# Second annotations kept to measure agreement: they repeat corpus ids, so
+# they are never part of the training corpus.
+AGREEMENT_DIR = "agreement"
+
+
+def annotation_files(paths: Iterable[str | os.PathLike] | None = None) -> list[Path]:
+    """The ``*.jsonl`` files named, or found under the folders named (default ``annotations/``).
+
+    Hidden files and the ``agreement/`` folder are skipped when searching folders.
+    """
+    roots = [Path(p) for p in paths] if paths else [ANNOTATIONS_DIR]
+    files: list[Path] = []
+    for root in roots:
+        if not root.is_dir():
+            files.append(root)
+            continue
+        for path in sorted(root.rglob("*.jsonl")):
+            parts = path.relative_to(root).parts
+            if not any(part.startswith(".") or part == AGREEMENT_DIR for part in parts[:-1]) and not parts[-1].startswith("."):
+                files.append(path)
+    return files
+
+
+def read_records(path: Path) -> Iterator[tuple[int, str]]:
+    """(line number, raw line) for each non-blank line of a JSON Lines file."""
+    with open(path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if line.strip():
+                yield number, line
+
+
+def load_documents(
+    paths: Iterable[str | os.PathLike] | None = None, sources: Iterable[str] | None = None
+) -> list[Document]:
+    """All documents of the annotation files, validated; raises AnnotationError listing every problem."""
+    from .validation import validate_files
+
+    files = annotation_files(paths)
+    problems = validate_files(files)
+    if problems:
+        raise AnnotationError(problems)
+    wanted = set(sources) if sources else None
+    documents = []
+    for path in files:
+        for _, line in read_records(path):
+            document = Document.from_json(json.loads(line))
+            if wanted is None or document.source in wanted:
+                documents.append(document)
+    return documents
+
+
+def dumps(document: Document) -> str:
+    return json.dumps(document.to_json(), ensure_ascii=False)
+
+
+def write_new_file(path: str | os.PathLike, documents: Sequence[Document]) -> Path:
+    """Write documents to a file that must not exist yet; never overwrites annotation data.
+
+    The file is written under a temporary name and linked into place, so a
+    crash never leaves a half-written annotation file behind.
+    """
+    path = Path(path)
+    if path.exists():
+        raise FileExistsError(f"{path} already exists; annotations are never overwritten. Choose another name.")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    with open(temporary, "w", encoding="utf-8") as handle:
+        for document in documents:
+            handle.write(dumps(document) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    try:
+        # os.link fails if the name was taken meanwhile, unlike os.replace.
+        os.link(temporary, path)
+    except FileExistsError:
+        raise FileExistsError(f"{path} already exists; annotations are never overwritten. Choose another name.")
+    finally:
+        temporary.unlink()
+    return path
+
+
+def corpus_hash(documents: Sequence[Document]) -> str:
+    """SHA-256 over the canonical form of the documents, independent of file layout and order."""
+    digest = hashlib.sha256()
+    for line in sorted(dumps(d) for d in documents):
+        digest.update(line.encode("utf-8"))
+        digest.update(b"\n")
+    return digest.hexdigest()

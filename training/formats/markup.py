@@ -1,0 +1,146 @@
+"""Inline bracket markup: the quickest way to write an annotated text by hand.
+
+::
+
+    === authored-ukr-001
+    source: authored
+    style: wire report
+    ---
+    [Russian|ATTACKER] forces [fired|TRIGGER] [two cruise missiles|WEAPON] at [Odesa|TARGET].
+
+A document starts at a ``=== id`` line, is followed by ``key: value`` metadata
+lines up to ``---``, then the text, where ``[surface|LABEL]`` marks a span.
+``\\[``, ``\\]``, ``\\|`` and ``\\\\`` write those characters literally.
+Leading and trailing blank lines of a text are not kept.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+from model.schema import LABEL_NAMES
+from model.spans import Span
+
+from ..corpus import SOURCES, Document
+
+HEADER = "=== "
+META_END = "---"
+SPECIAL = "[]|\\"
+LIST_KEYS = ("attacks",)
+
+
+class MarkupError(ValueError):
+    pass
+
+
+def _parse_body(body: str, first_line: int, path: str, doc_id: str) -> tuple[str, list[Span]]:
+    chars: list[str] = []
+    spans: list[Span] = []
+    open_at: int | None = None  # offset in the text where the current '[' began
+    line = first_line
+    i = 0
+
+    def fail(message: str) -> MarkupError:
+        return MarkupError(f"{path}:{line}: {doc_id}: {message}")
+
+    while i < len(body):
+        char = body[i]
+        if char == "\\" and i + 1 < len(body) and body[i + 1] in SPECIAL:
+            chars.append(body[i + 1])
+            i += 2
+            continue
+        if char == "[":
+            if open_at is not None:
+                raise fail("'[' inside a span; spans never nest (write \\[ for a literal bracket)")
+            open_at = len(chars)
+        elif char == "|" and open_at is not None:
+            close = body.find("]", i)
+            label = body[i + 1 : close] if close != -1 else ""
+            if label not in LABEL_NAMES:
+                raise fail(f"unknown or unclosed label {label!r}; expected one of {', '.join(LABEL_NAMES)}")
+            if open_at == len(chars):
+                raise fail("empty span")
+            spans.append(Span(open_at, len(chars), label, "".join(chars[open_at:])))
+            open_at = None
+            i = close + 1
+            continue
+        elif char in "]|":
+            raise fail(f"stray {char!r} (write \\{char} for a literal one)")
+        else:
+            if char == "\n":
+                if open_at is not None:
+                    raise fail("span runs across a line break")
+                line += 1
+            chars.append(char)
+        i += 1
+    if open_at is not None:
+        raise fail("span not closed with '|LABEL]'")
+    return "".join(chars), spans
+
+
+def parse(content: str, path: str = "<markup>") -> list[tuple[int, Document]]:
+    lines = content.split("\n")
+    documents: list[tuple[int, Document]] = []
+    i = 0
+    while i < len(lines):
+        if not lines[i].strip():
+            i += 1
+            continue
+        if not lines[i].startswith(HEADER):
+            raise MarkupError(f"{path}:{i + 1}: expected a '=== document-id' line")
+        header_line = i + 1
+        doc_id = lines[i][len(HEADER) :].strip()
+        if not doc_id:
+            raise MarkupError(f"{path}:{i + 1}: empty document id")
+        meta: dict = {}
+        i += 1
+        while i < len(lines) and lines[i].strip() != META_END:
+            key, sep, value = lines[i].partition(":")
+            if lines[i].startswith(HEADER) or not sep:
+                raise MarkupError(f"{path}:{i + 1}: {doc_id}: expected 'key: value' or '---'")
+            key, value = key.strip(), value.strip()
+            meta[key] = [v.strip() for v in value.split(",") if v.strip()] if key in LIST_KEYS else value
+            i += 1
+        if i == len(lines):
+            raise MarkupError(f"{path}:{i}: {doc_id}: missing '---' before the text")
+        i += 1
+        body_start = i
+        while i < len(lines) and not lines[i].startswith(HEADER):
+            i += 1
+        body = "\n".join(lines[body_start:i])
+        leading = len(body) - len(body.lstrip("\n"))
+        text, spans = _parse_body(body.strip("\n"), body_start + 1 + leading, path, doc_id)
+        source = meta.pop("source", "user")
+        if source not in SOURCES:
+            raise MarkupError(f"{path}:{body_start}: {doc_id}: unknown source {source!r}")
+        documents.append((header_line, Document(doc_id, text, tuple(spans), source, meta)))
+    return documents
+
+
+def _escape(text: str) -> str:
+    return "".join("\\" + c if c in SPECIAL else c for c in text)
+
+
+def render(documents: Sequence[Document]) -> str:
+    chunks = []
+    for document in documents:
+        head = [f"{HEADER}{document.id}", f"source: {document.source}"]
+        for key, value in document.meta.items():
+            head.append(f"{key}: {', '.join(value) if isinstance(value, list) else value}")
+        head.append(META_END)
+        body, cursor = [], 0
+        for span in sorted(document.spans):
+            body.append(_escape(document.text[cursor : span.start]))
+            body.append(f"[{_escape(span.text)}|{span.label}]")
+            cursor = span.end
+        body.append(_escape(document.text[cursor:]))
+        chunks.append("\n".join(head) + "\n" + "".join(body) + "\n")
+    return "\n".join(chunks)
+
+
+def read(path: Path) -> list[tuple[int, Document]]:
+    return parse(Path(path).read_text(encoding="utf-8"), str(path))
+
+
+write = render

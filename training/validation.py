@@ -1,0 +1,136 @@
+"""Checks annotation files against the format and the span rules.
+
+Every problem is reported as ``file:line: document id: span: what is wrong``
+so it can be fixed without hunting, and all problems of all files are listed
+at once rather than stopping at the first.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from model.paths import SEEDS_DIR
+from model.schema import LABEL_NAMES
+from model.tagging import SEPARATOR, char_class, is_word_boundary
+
+from .corpus import SOURCES, read_records
+
+LEADING_DETERMINERS = ("the", "a", "an", "its", "their", "his", "her")
+TRAILING_PUNCTUATION = ".,;:!?"
+DOTTED_ACRONYM = re.compile(r"(?:\b[A-Za-z]\.){2,}$")
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int
+    document: str
+    span: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.document or '-'}: {self.span or '-'}: {self.message}"
+
+
+def _span_label(span: dict) -> str:
+    return f"[{span.get('start')}:{span.get('end')} {span.get('label')}]"
+
+
+def check_record(
+    record: object, seeds_dir: Path | None = SEEDS_DIR, sources: tuple[str, ...] = SOURCES
+) -> list[tuple[str, str]]:
+    """(span, message) for each problem of one parsed document record."""
+    if not isinstance(record, dict):
+        return [("", "a line must hold one JSON object")]
+    problems: list[tuple[str, str]] = []
+    doc_id, text, spans = record.get("id"), record.get("text"), record.get("spans")
+    if not isinstance(doc_id, str) or not doc_id:
+        problems.append(("", "missing or empty 'id' (a string)"))
+    if not isinstance(text, str):
+        return problems + [("", "missing 'text' (a string)")]
+    if not isinstance(spans, list):
+        return problems + [("", "missing 'spans' (a list)")]
+    source = record.get("source", "user")
+    if source not in sources:
+        problems.append(("", f"unknown source {source!r}; expected one of {', '.join(sources)}"))
+    if source == "seed" and isinstance(doc_id, str) and seeds_dir is not None:
+        seed_file = seeds_dir / f"{doc_id}.txt"
+        if not seed_file.exists():
+            problems.append(("", f"seed document has no file {seed_file.name} in seeds/"))
+        elif seed_file.read_text(encoding="utf-8") != text:
+            problems.append(("", f"text differs from seeds/{seed_file.name}"))
+
+    valid = []
+    for span in spans:
+        name = _span_label(span) if isinstance(span, dict) else repr(span)
+        span_problems = _check_span(span, text)
+        problems.extend((name, message) for message in span_problems)
+        if not span_problems:
+            valid.append(span)
+    valid.sort(key=lambda s: (s["start"], s["end"]))
+    for before, after in zip(valid, valid[1:]):
+        if after["start"] < before["end"]:
+            problems.append(
+                (_span_label(after), f"overlaps {_span_label(before)}; spans never overlap or nest")
+            )
+    return problems
+
+
+def _check_span(span: object, text: str) -> list[str]:
+    if not isinstance(span, dict):
+        return ["a span must be an object with start, end and label"]
+    start, end, label = span.get("start"), span.get("end"), span.get("label")
+    if not (type(start) is int and type(end) is int):
+        return ["start and end must be integers"]
+    if label not in LABEL_NAMES:
+        return [f"unknown label {label!r}; expected one of {', '.join(LABEL_NAMES)}"]
+    if not 0 <= start < end <= len(text):
+        return [f"offsets out of range for a text of {len(text)} characters"]
+    surface = text[start:end]
+    problems = []
+    if "text" in span and span["text"] != surface:
+        problems.append(f"stored text {span['text']!r} differs from text[start:end] {surface!r}")
+    if char_class(surface[0]) == SEPARATOR or char_class(surface[-1]) == SEPARATOR:
+        problems.append(f"{surface!r} starts or ends with whitespace")
+    if not is_word_boundary(text, start) or not is_word_boundary(text, end):
+        problems.append(f"{surface!r} cuts inside a word ({text[max(0, start - 10):end + 10]!r})")
+    if "(" in surface or ")" in surface:
+        problems.append(f"{surface!r} contains a parenthesis (rule 4)")
+    first_word = surface.split(maxsplit=1)[0].lower() if surface.split() else ""
+    if first_word in LEADING_DETERMINERS and len(surface.split()) > 1:
+        problems.append(f"{surface!r} starts with the determiner {first_word!r} (rule 2)")
+    if surface[-1] in TRAILING_PUNCTUATION and not DOTTED_ACRONYM.search(surface):
+        problems.append(f"{surface!r} ends with punctuation (rule 8)")
+    return problems
+
+
+def validate_files(paths: Iterable[Path], seeds_dir: Path | None = SEEDS_DIR) -> list[Problem]:
+    """Every problem in the files, including document ids repeated across them."""
+    problems: list[Problem] = []
+    seen: dict[str, str] = {}
+    for path in paths:
+        path = Path(path)
+        if not path.exists():
+            problems.append(Problem(str(path), 0, "", "", "no such file"))
+            continue
+        for number, line in read_records(path):
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as error:
+                problems.append(Problem(str(path), number, "", "", f"invalid JSON: {error.msg} at column {error.colno}"))
+                continue
+            doc_id = record.get("id", "") if isinstance(record, dict) else ""
+            doc_id = doc_id if isinstance(doc_id, str) else repr(doc_id)
+            for span, message in check_record(record, seeds_dir):
+                problems.append(Problem(str(path), number, doc_id, span, message))
+            if doc_id:
+                where = f"{path}:{number}"
+                if doc_id in seen:
+                    problems.append(Problem(str(path), number, doc_id, "", f"duplicate document id (first at {seen[doc_id]})"))
+                else:
+                    seen[doc_id] = where
+    return problems
