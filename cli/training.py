@@ -1,0 +1,99 @@
+"""``eventslots train``, ``evaluate`` and ``crossval``."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+import time
+from dataclasses import MISSING
+
+from training.config import TrainingConfig, config_fields
+from training.corpus import AnnotationError
+
+
+def add_config_options(parser) -> None:
+    """One option per TrainingConfig field; its help text is the field's documentation."""
+    for f in config_fields():
+        default = f.default if f.default is not MISSING else None
+        parser.add_argument(
+            f"--{f.name.replace('_', '-')}", dest=f.name, type=type(default), default=default,
+            help=f"{f.metadata['help']} (default: {default})",
+        )
+
+
+def config_from(args) -> TrainingConfig:
+    return TrainingConfig(**{f.name: getattr(args, f.name) for f in config_fields()})
+
+
+def register(commands) -> None:
+    trainer = commands.add_parser("train", help="fine-tune the tagger on the annotation files")
+    add_config_options(trainer)
+    trainer.add_argument("--output", help="model directory to write (default: $EVENTSLOTS_MODEL or models/default)")
+    trainer.add_argument("--annotations", nargs="*", help="annotation files or folders (default: annotations/)")
+    trainer.add_argument("--max-steps", type=int, help="stop after this many optimisation steps (smoke runs)")
+    trainer.set_defaults(run=run_train)
+
+    evaluator = commands.add_parser("evaluate", help="score a model on annotation files")
+    evaluator.add_argument("annotations", nargs="*", help="annotation files or folders (default: annotations/)")
+    evaluator.add_argument("--model", help="model directory (default: $EVENTSLOTS_MODEL or models/default)")
+    evaluator.add_argument("--report-dir", default="reports/evaluate", help="where report.json/.md/.png go")
+    evaluator.set_defaults(run=run_evaluate)
+
+    cross = commands.add_parser("crossval", help="leave-one-document-out cross-validation over the real articles")
+    add_config_options(cross)
+    cross.add_argument("--annotations", nargs="*", help="annotation files or folders (default: annotations/)")
+    cross.set_defaults(run=run_crossval)
+
+
+def _command_line() -> str:
+    return "eventslots " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+
+
+def run_train(args) -> int:
+    from training.jobs import train_and_save
+
+    started = time.perf_counter()
+    try:
+        metadata = train_and_save(config_from(args), args.output, args.annotations, max_steps=args.max_steps)
+    except (AnnotationError, ValueError, FileNotFoundError) as error:
+        print(f"eventslots train: {error}", file=sys.stderr)
+        return 1
+    fit = metadata["metrics"]["training_fit"]
+    print(f"model written to {metadata['output']}")
+    print(f"training-set seqeval micro F1 {fit['seqeval_micro_f1']:.3f} (fit, not held-out)")
+    print(f"total time {time.perf_counter() - started:.0f} s (training {metadata['training_seconds']:.0f} s)")
+    return 0
+
+
+def run_evaluate(args) -> int:
+    from model.inference import ModelNotFoundError
+    from training.jobs import evaluate_model
+
+    try:
+        result = evaluate_model(args.model, args.annotations or None, args.report_dir, _command_line())
+    except (AnnotationError, ModelNotFoundError) as error:
+        print(f"eventslots evaluate: {error}", file=sys.stderr)
+        return 1
+    from training.report import per_label_table, summary_table
+
+    print(summary_table(result))
+    print()
+    print(per_label_table(result))
+    print(f"\nreport in {args.report_dir}/report.md")
+    return 0
+
+
+def run_crossval(args) -> int:
+    from training.jobs import crossval_and_report
+    from training.report import folds_table, per_label_table
+
+    try:
+        report, out_dir = crossval_and_report(config_from(args), args.annotations, _command_line())
+    except (AnnotationError, ValueError, FileNotFoundError) as error:
+        print(f"eventslots crossval: {error}", file=sys.stderr)
+        return 1
+    print(folds_table(report))
+    print()
+    print(per_label_table(report["pooled"]))
+    print(f"\nreport in {out_dir}/report.md ({report['seconds']:.0f} s)")
+    return 0

@@ -1,0 +1,158 @@
+"""Reading whole documents with a trained tagger.
+
+Each text is tokenised once and cut into overlapping windows (``model.windows``);
+the windows of all texts in a call are batched together, shortest padding
+first. Every sub-word takes its probabilities from the window where it has the
+most context on both sides, each word takes those of its first sub-word, and a
+constrained Viterbi pass turns the word probabilities into valid IOB2 spans.
+Nothing is truncated, whatever the length of the text.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from functools import lru_cache
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from . import base  # noqa: F401  (sets offline mode before transformers loads)
+from .decoding import viterbi
+from .paths import MODEL_ENV, default_model_dir
+from .spans import Span
+from .tagging import tags_to_spans, word_tokens
+from .windows import EncodedText, Window, best_window_for_tokens, encode_text, plan_windows, window_inputs
+
+SETTINGS_FILE = "eventslots.json"
+
+
+class ModelNotFoundError(FileNotFoundError):
+    pass
+
+
+def _require_model(path: Path) -> None:
+    if not (path / "config.json").exists():
+        raise ModelNotFoundError(
+            f"No trained eventslots model at {path}. Train one with `eventslots train` "
+            f"(a few minutes on a laptop CPU), or point {MODEL_ENV} at a model directory."
+        )
+
+
+class Extractor:
+    """One loaded tagger. Thread-safe: calls are serialised around the model."""
+
+    def __init__(self, model, tokenizer, window_tokens: int = 256, stride_tokens: int = 64, batch_size: int = 16):
+        import torch
+
+        self.model = model.eval()
+        self.tokenizer = tokenizer
+        self.window_tokens = window_tokens
+        self.stride_tokens = stride_tokens
+        self.batch_size = batch_size
+        self.tags = [model.config.id2label[i] for i in range(model.config.num_labels)]
+        self._torch = torch
+        self._lock = threading.Lock()
+
+    @classmethod
+    def load(cls, path: str | Path | None = None, **overrides) -> "Extractor":
+        """Load a model directory written by ``eventslots train`` (or any HF token classifier)."""
+        from transformers import AutoModelForTokenClassification, AutoTokenizer
+
+        path = Path(path) if path is not None else default_model_dir()
+        _require_model(path)
+        settings = {}
+        if (path / SETTINGS_FILE).exists():
+            training = json.loads((path / SETTINGS_FILE).read_text(encoding="utf-8")).get("config", {})
+            settings = {k: training[k] for k in ("window_tokens", "stride_tokens") if k in training}
+        settings.update(overrides)
+        tokenizer = AutoTokenizer.from_pretrained(path)
+        model = AutoModelForTokenClassification.from_pretrained(path)
+        return cls(model, tokenizer, **settings)
+
+    def predict(self, text: str) -> list[Span]:
+        return self.predict_batch([text])[0]
+
+    def predict_batch(self, texts: Sequence[str]) -> list[list[Span]]:
+        """Spans for each text; windows of all texts share batches."""
+        for text in texts:
+            if not isinstance(text, str):
+                raise TypeError(f"predict expects str, got {type(text).__name__}")
+        encoded = [encode_text(self.tokenizer, text) for text in texts]
+        plans = [plan_windows(e, self.window_tokens, self.stride_tokens) if e.ids else [] for e in encoded]
+        probabilities = self._window_probabilities(encoded, plans)
+        results = []
+        for index, text in enumerate(texts):
+            token_probs = self._token_probabilities(encoded[index], plans[index], probabilities[index])
+            results.append(self._decode(text, encoded[index], token_probs))
+        return results
+
+    def _window_probabilities(self, encoded: list[EncodedText], plans: list[list[Window]]) -> list[list[np.ndarray]]:
+        torch = self._torch
+        jobs = [(d, w) for d, plan in enumerate(plans) for w in range(len(plan))]
+        inputs = {job: window_inputs(self.tokenizer, encoded[job[0]], plans[job[0]][job[1]]) for job in jobs}
+        jobs.sort(key=lambda job: len(inputs[job]))
+        out: list[list[np.ndarray]] = [[None] * len(plan) for plan in plans]  # type: ignore[list-item]
+        pad = self.tokenizer.pad_token_id
+        with self._lock, torch.inference_mode():
+            for i in range(0, len(jobs), self.batch_size):
+                chunk = jobs[i : i + self.batch_size]
+                width = max(len(inputs[job]) for job in chunk)
+                ids = torch.full((len(chunk), width), pad, dtype=torch.long)
+                mask = torch.zeros((len(chunk), width), dtype=torch.long)
+                for row, job in enumerate(chunk):
+                    sequence = inputs[job]
+                    ids[row, : len(sequence)] = torch.tensor(sequence)
+                    mask[row, : len(sequence)] = 1
+                logits = self.model(input_ids=ids, attention_mask=mask).logits
+                probs = torch.softmax(logits.float(), dim=-1).numpy()
+                for row, (d, w) in enumerate(chunk):
+                    out[d][w] = probs[row, : len(inputs[(d, w)])]
+        return out
+
+    def _token_probabilities(self, encoded: EncodedText, plan: list[Window], window_probs: list[np.ndarray]) -> np.ndarray:
+        total = len(encoded.ids)
+        result = np.zeros((total, len(self.tags)), dtype=np.float32)
+        for token, (window, position) in enumerate(best_window_for_tokens(plan, total)):
+            result[token] = window_probs[window][position]
+        return result
+
+    def _decode(self, text: str, encoded: EncodedText, token_probs: np.ndarray) -> list[Span]:
+        words = word_tokens(text)
+        if not words:
+            return []
+        outside = np.zeros(len(self.tags), dtype=np.float32)
+        outside[self.tags.index("O")] = 1.0
+        word_probs = np.tile(outside, (len(words), 1))
+        # Each word takes the probabilities of the first sub-word that starts inside it.
+        token = 0
+        offsets = encoded.offsets
+        for w, (start, end) in enumerate(words):
+            while token < len(offsets) and offsets[token][0] < start:
+                token += 1
+            if token < len(offsets) and offsets[token][0] < end:
+                word_probs[w] = token_probs[token]
+        path = viterbi(word_probs, self.tags)
+        tags = [self.tags[i] for i in path]
+        scores = [float(word_probs[w, i]) for w, i in enumerate(path)]
+        return tags_to_spans(text, words, tags, scores)
+
+
+@lru_cache(maxsize=4)
+def _cached(path: str) -> Extractor:
+    return Extractor.load(path)
+
+
+def default_extractor() -> Extractor:
+    """The extractor for ``$EVENTSLOTS_MODEL`` or the default model, loaded once."""
+    return _cached(str(default_model_dir().resolve()))
+
+
+def predict(text: str) -> list[Span]:
+    """Slot spans of ``text``, sorted by start, never overlapping. See ``Extractor``."""
+    return default_extractor().predict(text)
+
+
+def predict_batch(texts: Sequence[str]) -> list[list[Span]]:
+    return default_extractor().predict_batch(texts)

@@ -1,0 +1,74 @@
+"""Overlapping token windows over whole documents.
+
+The encoder reads at most 512 positions; articles are longer. A document is
+tokenised once, without truncation, and cut into windows of ``window_tokens``
+sub-words (special tokens included) that overlap by ``stride_tokens``. Windows
+start on the first sub-word of a word, so no window begins mid-word. Training
+and inference share this code, so the model is trained on exactly the views it
+predicts from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+
+@dataclass(frozen=True)
+class EncodedText:
+    ids: list[int]
+    offsets: list[tuple[int, int]]  # character range of each sub-word in the text
+    word_starts: list[bool]  # True where a sub-word begins a new pre-tokenizer word
+
+
+@dataclass(frozen=True)
+class Window:
+    start: int  # index of the window's first sub-word in the document
+    end: int  # exclusive
+
+
+def encode_text(tokenizer, text: str) -> EncodedText:
+    encoding = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True, truncation=False, verbose=False)
+    word_ids = encoding.word_ids()
+    starts = [i == 0 or word_ids[i] != word_ids[i - 1] for i in range(len(word_ids))]
+    return EncodedText(list(encoding["input_ids"]), [tuple(o) for o in encoding["offset_mapping"]], starts)
+
+
+def plan_windows(encoded: EncodedText, window_tokens: int, stride_tokens: int) -> list[Window]:
+    """Windows covering every sub-word; consecutive windows share about ``stride_tokens``."""
+    content = window_tokens - 2  # room for [CLS] and [SEP]
+    if content <= 0 or stride_tokens < 0 or stride_tokens >= content:
+        raise ValueError(
+            f"window_tokens={window_tokens} and stride_tokens={stride_tokens} need 0 <= stride < window - 2"
+        )
+    total = len(encoded.ids)
+    windows: list[Window] = []
+    start = 0
+    while True:
+        end = min(start + content, total)
+        windows.append(Window(start, end))
+        if end >= total:
+            return windows
+        next_start = end - stride_tokens
+        # Start the next window on a word's first sub-word, but always move forward.
+        while next_start > start + 1 and not encoded.word_starts[next_start]:
+            next_start -= 1
+        start = max(next_start, start + 1)
+
+
+def window_inputs(tokenizer, encoded: EncodedText, window: Window) -> list[int]:
+    return [tokenizer.cls_token_id, *encoded.ids[window.start : window.end], tokenizer.sep_token_id]
+
+
+def best_window_for_tokens(windows: Sequence[Window], total: int) -> list[tuple[int, int]]:
+    """For each sub-word, (window index, position inside that window's inputs) of the window
+    where it sits farthest from an edge: context on both sides makes its prediction best."""
+    best: list[tuple[int, int]] = [(-1, -1)] * total
+    margin = [-1] * total
+    for index, window in enumerate(windows):
+        for token in range(window.start, window.end):
+            distance = min(token - window.start, window.end - 1 - token)
+            if distance > margin[token]:
+                margin[token] = distance
+                best[token] = (index, token - window.start + 1)  # +1 for [CLS]
+    return best

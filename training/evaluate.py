@@ -1,0 +1,112 @@
+"""Scoring a tagger on annotated documents, and leave-one-document-out cross-validation."""
+
+from __future__ import annotations
+
+import random
+import statistics
+import time
+from typing import Callable, Sequence
+
+from model.inference import Extractor
+from model.spans import Span
+
+from .auxiliary import load_auxiliary
+from .config import TrainingConfig
+from .corpus import Document, corpus_hash
+from .dataset import assign_folds
+from .metrics import evaluate_documents, pair_documents
+from .train import train
+
+Predictor = Callable[[Sequence[str]], list[list[Span]]]
+
+
+def predict_documents(predict_batch: Predictor, documents: Sequence[Document], chunk: int = 16) -> dict[str, list[Span]]:
+    predicted: dict[str, list[Span]] = {}
+    for i in range(0, len(documents), chunk):
+        part = documents[i : i + chunk]
+        for document, spans in zip(part, predict_batch([d.text for d in part])):
+            predicted[document.id] = spans
+    return predicted
+
+
+def evaluate_predictor(predict_batch: Predictor, documents: Sequence[Document]) -> dict:
+    return evaluate_documents(pair_documents(documents, predict_documents(predict_batch, documents)))
+
+
+def extractor_for(trained) -> Extractor:
+    return Extractor(trained.model, trained.tokenizer, trained.config.window_tokens, trained.config.stride_tokens)
+
+
+def select_sources(documents: Sequence[Document], config: TrainingConfig) -> list[Document]:
+    wanted = set(config.source_list())
+    return [d for d in documents if d.source in wanted]
+
+
+def headline(result: dict) -> dict:
+    """The figures worth a table row: seqeval micro/macro F1 and span F1s."""
+    return {
+        "seqeval_micro_f1": result["seqeval"]["micro"]["f1"],
+        "seqeval_macro_f1": result["seqeval"]["macro"]["f1"],
+        "seqeval_micro_precision": result["seqeval"]["micro"]["precision"],
+        "seqeval_micro_recall": result["seqeval"]["micro"]["recall"],
+        "exact_micro_f1": result["exact"]["micro"]["f1"],
+        "overlap_micro_f1": result["overlap"]["micro"]["f1"],
+    }
+
+
+def crossval(
+    documents: Sequence[Document],
+    config: TrainingConfig,
+    fit_predictor: Callable[[Sequence[Document]], Predictor] | None = None,
+    authored_limit: int | None = None,
+    folds: Sequence[int] | None = None,
+    progress: bool = True,
+) -> dict:
+    """Leave one real document out at a time: train on the rest, score the one left out.
+
+    ``fit_predictor`` trains any system on a list of documents (default: the
+    transformer with ``config``); baselines pass their own. ``authored_limit``
+    keeps only that many authored documents (a fixed random sample per seed,
+    nested: the first 40 are among the first 80), for learning curves.
+    """
+    documents = select_sources(documents, config)
+    if authored_limit is not None:
+        authored = sorted((d for d in documents if d.source == "authored"), key=lambda d: d.id)
+        random.Random(config.seed).shuffle(authored)
+        keep = {d.id for d in authored[:authored_limit]}
+        documents = [d for d in documents if d.source != "authored" or d.id in keep]
+    fold_of = assign_folds(documents)
+    fold_ids = sorted({f for f in fold_of.values() if f >= 0})
+    if not fold_ids:
+        raise ValueError("cross-validation needs real (seed or user) documents to hold out")
+    auxiliary = load_auxiliary(config.auxiliary) if config.auxiliary else []
+    fit = fit_predictor or (lambda docs: extractor_for(train(docs, config, auxiliary, progress=progress)).predict_batch)
+
+    started = time.perf_counter()
+    per_fold, pooled = [], []
+    for fold in folds if folds is not None else fold_ids:
+        held_out = [d for d in documents if fold_of[d.id] == fold]
+        training = [d for d in documents if fold_of[d.id] != fold]
+        predicted = predict_documents(fit(training), held_out)
+        scored = pair_documents(held_out, predicted)
+        pooled.extend(scored)
+        result = evaluate_documents(scored)
+        per_fold.append({"fold": fold, "documents": [d.id for d in held_out], **headline(result), "seqeval": result["seqeval"]})
+    pooled_result = evaluate_documents(pooled)
+    mean = {
+        key: statistics.mean(f[key] for f in per_fold) for key in headline(pooled_result)
+    }
+    return {
+        "kind": "crossval",
+        "config": config.to_dict(),
+        "config_fingerprint": config.fingerprint(),
+        "data_hash": corpus_hash(documents),
+        "training_documents": len(documents) - 1,
+        "authored_documents": sum(d.source == "authored" for d in documents),
+        "folds": per_fold,
+        "mean": mean,
+        "pooled": pooled_result,
+        "seconds": time.perf_counter() - started,
+    }
+
+

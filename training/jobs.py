@@ -1,0 +1,145 @@
+"""The jobs behind ``eventslots train``, ``evaluate`` and ``crossval``."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Sequence
+
+from model.inference import Extractor
+from model.paths import REPO_ROOT, default_model_dir
+from model.schema import LABEL_NAMES, markdown_table
+
+from .auxiliary import load_auxiliary
+from .config import TrainingConfig, config_fields
+from .corpus import Document, corpus_hash, load_documents
+from .evaluate import crossval, evaluate_predictor, extractor_for, headline, select_sources
+from .modeldir import environment, write_model
+from .report import per_label_table, summary_table, write_report
+from .train import train
+
+REPORTS_DIR = REPO_ROOT / "reports"
+
+
+def train_command(config: TrainingConfig) -> str:
+    """The ``eventslots train`` command line that reproduces ``config``."""
+    defaults = TrainingConfig()
+    options = [
+        f"--{f.name.replace('_', '-')} {getattr(config, f.name)}"
+        for f in config_fields()
+        if getattr(config, f.name) != getattr(defaults, f.name)
+    ]
+    return " ".join(["eventslots train", *options])
+
+
+def crossval_dir(config: TrainingConfig, documents: Sequence[Document]) -> Path:
+    return REPORTS_DIR / "crossval" / f"{config.fingerprint()}-{corpus_hash(documents)[:12]}"
+
+
+def corpus_summary(documents: Sequence[Document]) -> dict:
+    return {
+        "documents": dict(Counter(d.source for d in documents)),
+        "spans": dict(Counter(s.label for d in documents for s in d.spans)),
+    }
+
+
+def model_card(config: TrainingConfig, metadata: dict, crossval_report: dict | None) -> str:
+    corpus = metadata["corpus"]
+    docs = ", ".join(f"{n} {source}" for source, n in sorted(corpus["documents"].items()))
+    spans = " · ".join(f"{label} {corpus['spans'].get(label, 0)}" for label in LABEL_NAMES)
+    settings = "\n".join(f"| `{k}` | {v} |" for k, v in config.to_dict().items())
+    parts = [
+        "# eventslots attack-event slot tagger\n",
+        f"A `{config.base_model}` encoder fine-tuned as a token classifier (IOB2 over the nine slots below) "
+        "on English news about attacks. Load it with `from model import Extractor; Extractor.load(DIR)`, or with "
+        '`transformers.pipeline("token-classification", model=DIR, aggregation_strategy="first")`.\n',
+        markdown_table() + "\n",
+        "## Training data\n",
+        f"{docs} documents ({metadata['training_windows']} windows); spans: {spans}.  ",
+        f"Annotation data hash (SHA-256): `{metadata['data_hash']}`.\n",
+        "## Settings\n",
+        "| setting | value |\n|---|---|\n" + settings + "\n",
+        f"Reproduce: `{metadata['command']}` (trained in {metadata['training_seconds']:.0f} s on "
+        f"{metadata['environment']['threads']} CPU threads).\n",
+        "## Metrics\n",
+    ]
+    if crossval_report:
+        parts += [
+            "Leave-one-document-out cross-validation over the real articles, with these settings and this data "
+            f"(`eventslots crossval{_options(config)}`); pooled over the held-out documents:\n",
+            summary_table(crossval_report["pooled"]) + "\n",
+            per_label_table(crossval_report["pooled"]) + "\n",
+            f"Mean over the {len(crossval_report['folds'])} folds: seqeval micro F1 "
+            f"{crossval_report['mean']['seqeval_micro_f1']:.3f}.\n",
+        ]
+    else:
+        parts += [
+            f"No cross-validation has been run with these settings and this data; `eventslots crossval{_options(config)}` "
+            "runs it and the next `eventslots train` puts its figures here.\n"
+        ]
+    fit = metadata["metrics"]["training_fit"]
+    parts += [
+        f"On its own training documents (fit, not an estimate of accuracy): seqeval micro F1 {fit['seqeval_micro_f1']:.3f}.\n",
+        "## Limits\n",
+        "Trained on five real articles about attacks on bases in Iraq and a few hundred texts written for training "
+        "(see the project README). Expect lower accuracy on other styles and conflicts; check the spans it returns. "
+        "Spans follow the project's annotation guideline (`annotations/GUIDELINES.md`).\n",
+    ]
+    return "\n".join(parts)
+
+
+def _options(config: TrainingConfig) -> str:
+    command = train_command(config)
+    return command[len("eventslots train") :]
+
+
+def train_and_save(
+    config: TrainingConfig,
+    output: str | Path | None = None,
+    annotation_paths: Sequence[str] | None = None,
+    progress: bool = True,
+    max_steps: int | None = None,
+) -> dict:
+    """Train on the annotation files and publish the model directory; returns its metadata."""
+    output = Path(output) if output else default_model_dir()
+    documents = select_sources(load_documents(annotation_paths), config)
+    auxiliary = load_auxiliary(config.auxiliary) if config.auxiliary else []
+    trained = train(documents, config, auxiliary, progress=progress, max_steps=max_steps)
+    fit = evaluate_predictor(extractor_for(trained).predict_batch, documents)
+    cv_path = crossval_dir(config, documents) / "report.json"
+    cv_report = json.loads(cv_path.read_text(encoding="utf-8")) if cv_path.exists() else None
+    metadata = {
+        "config": config.to_dict(),
+        "data_hash": corpus_hash(documents),
+        "corpus": corpus_summary(documents),
+        "training_windows": trained.windows,
+        "training_seconds": trained.seconds,
+        "history": trained.history,
+        "metrics": {
+            "training_fit": headline(fit),
+            "crossval": {"pooled": headline(cv_report["pooled"]), "mean": cv_report["mean"]} if cv_report else None,
+        },
+        "command": train_command(config) + (f" --max-steps {max_steps}" if max_steps else ""),
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "environment": environment(),
+    }
+    write_model(trained, output, metadata, model_card(config, metadata, cv_report))
+    return {**metadata, "output": str(output)}
+
+
+def evaluate_model(model_dir: str | Path | None, annotation_paths: Sequence[str] | None, out_dir: str | Path, command: str) -> dict:
+    extractor = Extractor.load(model_dir)
+    documents = load_documents(annotation_paths)
+    result = evaluate_predictor(extractor.predict_batch, documents)
+    write_report(result, out_dir, f"Evaluation of {model_dir or default_model_dir()}", command)
+    return result
+
+
+def crossval_and_report(config: TrainingConfig, annotation_paths: Sequence[str] | None, command: str, progress: bool = True) -> tuple[dict, Path]:
+    documents = select_sources(load_documents(annotation_paths), config)
+    report = crossval(documents, config, progress=progress)
+    out_dir = crossval_dir(config, documents)
+    write_report(report, out_dir, "Leave-one-document-out cross-validation", command)
+    return report, out_dir

@@ -1,0 +1,118 @@
+"""Evaluation reports: JSON for machines, Markdown and a PNG chart for people."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from model.schema import COLOURS, LABEL_NAMES
+
+from .metrics import MISSED, SPURIOUS
+
+
+def _pct(value: float) -> str:
+    return f"{100 * value:.1f}"
+
+
+def summary_table(result: dict) -> str:
+    rows = ["| scoring | precision | recall | F1 |", "|---|---|---|---|"]
+    for name, part in (
+        ("seqeval strict IOB2, micro", result["seqeval"]["micro"]),
+        ("seqeval strict IOB2, macro", result["seqeval"]["macro"]),
+        ("spans, exact offsets, micro", result["exact"]["micro"]),
+        ("spans, overlapping offsets, micro", result["overlap"]["micro"]),
+    ):
+        rows.append(f"| {name} | {_pct(part['precision'])} | {_pct(part['recall'])} | {_pct(part['f1'])} |")
+    return "\n".join(rows)
+
+
+def per_label_table(result: dict) -> str:
+    rows = ["| label | precision | recall | F1 | overlap F1 | support |", "|---|---|---|---|---|---|"]
+    for label in LABEL_NAMES:
+        s = result["seqeval"]["per_label"].get(label)
+        o = result["overlap"]["per_label"].get(label)
+        if s is None and o is None:
+            continue
+        s = s or {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 0}
+        o = o or {"f1": 0.0}
+        rows.append(f"| {label} | {_pct(s['precision'])} | {_pct(s['recall'])} | {_pct(s['f1'])} | {_pct(o['f1'])} | {s['support']} |")
+    return "\n".join(rows)
+
+
+def confusion_table(confusion: dict) -> str:
+    columns = [l for l in LABEL_NAMES] + [MISSED]
+    rows = ["| gold \\ predicted | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
+    for gold in [*LABEL_NAMES, SPURIOUS]:
+        row = confusion.get(gold)
+        if not row:
+            continue
+        cells = [str(row.get(c, "")) if not (gold == SPURIOUS and c == MISSED) else "" for c in columns]
+        rows.append(f"| {gold} | " + " | ".join(cells) + " |")
+    return "\n".join(rows)
+
+
+def error_list(entries: list[dict]) -> str:
+    if not entries:
+        return "(none)\n"
+    return "\n".join(f"- `{e['doc']}` {e['label']} {e['text']!r}: …{e['context']}…" for e in entries) + "\n"
+
+
+def folds_table(report: dict) -> str:
+    rows = ["| fold | document | seqeval micro F1 | exact span F1 | overlap span F1 |", "|---|---|---|---|---|"]
+    for f in report["folds"]:
+        rows.append(
+            f"| {f['fold']} | {', '.join(f['documents'])} | {_pct(f['seqeval_micro_f1'])} | {_pct(f['exact_micro_f1'])} | {_pct(f['overlap_micro_f1'])} |"
+        )
+    m = report["mean"]
+    rows.append(f"| mean | | {_pct(m['seqeval_micro_f1'])} | {_pct(m['exact_micro_f1'])} | {_pct(m['overlap_micro_f1'])} |")
+    return "\n".join(rows)
+
+
+def plot_label_f1(result: dict, path: Path, title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    labels = [l for l in LABEL_NAMES if l in result["seqeval"]["per_label"]]
+    values = [result["seqeval"]["per_label"][l]["f1"] for l in labels]
+    figure, axis = plt.subplots(figsize=(7, 3.6))
+    bars = axis.barh(labels[::-1], values[::-1], color=[COLOURS[l] for l in labels[::-1]])
+    axis.bar_label(bars, labels=[f"{v:.2f}" for v in values[::-1]], padding=3, fontsize=8)
+    axis.set_xlim(0, 1.08)
+    axis.set_xlabel("F1 (seqeval, strict IOB2)")
+    axis.set_title(title, fontsize=10)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+def write_report(report: dict, out_dir: str | Path, title: str, command: str) -> dict[str, Path]:
+    """``report.json``, ``report.md`` and ``label_f1.png`` in ``out_dir``.
+
+    ``report`` is an evaluation result, or a cross-validation report whose
+    ``pooled`` part holds the result over all held-out documents.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    result = report.get("pooled", report)
+    paths = {"json": out_dir / "report.json", "markdown": out_dir / "report.md", "chart": out_dir / "label_f1.png"}
+    paths["json"].write_text(json.dumps({**report, "command": command}, indent=2), encoding="utf-8")
+    plot_label_f1(result, paths["chart"], title)
+    parts = [f"# {title}\n", f"Made by `{command}`.\n"]
+    if "folds" in report:
+        parts += ["## Per fold\n", folds_table(report) + "\n", "## Pooled over the held-out documents\n"]
+    parts += [
+        summary_table(result) + "\n",
+        "## Per label (seqeval strict; overlap F1 from character spans)\n",
+        per_label_table(result) + "\n",
+        "![per-label F1](label_f1.png)\n",
+        "## Label confusion (spans sharing characters)\n",
+        confusion_table(result["confusion"]) + "\n",
+        f"## Missed spans ({len(result['errors']['missed'])})\n",
+        error_list(result["errors"]["missed"]),
+        f"## Spurious spans ({len(result['errors']['spurious'])})\n",
+        error_list(result["errors"]["spurious"]),
+    ]
+    paths["markdown"].write_text("\n".join(parts), encoding="utf-8")
+    return paths

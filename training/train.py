@@ -1,0 +1,191 @@
+"""Fine-tuning the encoder as a token classifier.
+
+A plain PyTorch loop, kept small so every source of randomness is under the
+seed: initialisation of the head, dropout, the order of batches and the
+augmentation. Batches group windows of similar length so padding costs little
+on CPU. The loss is cross-entropy over the tags a token may take: one tag for
+fully annotated documents, and for partially annotated auxiliary documents an
+``O`` token may also be any tag of a slot that source does not annotate, so the
+model is never taught that an unannotated time or casualty is ``O``.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+
+from model.base import resolve_base_model
+from model.schema import ID2LABEL, LABEL2ID, OUTSIDE, TAGS
+
+from .augment import augment_documents
+from .config import TrainingConfig
+from .corpus import Document
+from .dataset import IGNORE, document_windows
+
+
+@dataclass
+class TrainedModel:
+    model: object
+    tokenizer: object
+    config: TrainingConfig
+    history: list[dict]
+    seconds: float
+    windows: int
+
+
+def set_seed(seed: int) -> None:
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    torch.use_deterministic_algorithms(True)
+
+
+def open_tag_ids(unannotated: Sequence[str]) -> list[int]:
+    """Tags an ``O`` token may really have when ``unannotated`` slots were not annotated."""
+    return [LABEL2ID[OUTSIDE]] + [LABEL2ID[f"{p}-{label}"] for label in unannotated for p in ("B", "I")]
+
+
+def training_rows(documents: Sequence[Document], tokenizer, config: TrainingConfig, partial: dict[str, list[str]] | None = None) -> list[dict]:
+    partial = partial or {}
+    rows = []
+    for document in documents:
+        open_ids = open_tag_ids(partial.get(document.id, []))
+        for row in document_windows(tokenizer, document, config.window_tokens, config.stride_tokens):
+            rows.append({"input_ids": row["input_ids"], "labels": row["labels"], "open": open_ids})
+    return rows
+
+
+def length_grouped_batches(rows: list[dict], batch_size: int, rng: random.Random) -> list[list[int]]:
+    """Shuffled batches of windows of similar length (less padding, same randomness per seed)."""
+    order = list(range(len(rows)))
+    rng.shuffle(order)
+    group = batch_size * 16
+    batches = []
+    for i in range(0, len(order), group):
+        chunk = sorted(order[i : i + group], key=lambda j: len(rows[j]["input_ids"]))
+        batches.extend(chunk[k : k + batch_size] for k in range(0, len(chunk), batch_size))
+    rng.shuffle(batches)
+    return batches
+
+
+def collate(rows: list[dict], pad_id: int):
+    import torch
+
+    width = max(len(r["input_ids"]) for r in rows)
+    ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(rows), width), dtype=torch.long)
+    allowed = torch.zeros((len(rows), width, len(TAGS)), dtype=torch.bool)
+    for i, row in enumerate(rows):
+        n = len(row["input_ids"])
+        ids[i, :n] = torch.tensor(row["input_ids"])
+        mask[i, :n] = 1
+        for t, label in enumerate(row["labels"]):
+            if label == IGNORE:
+                continue
+            if label == LABEL2ID[OUTSIDE]:
+                allowed[i, t, row["open"]] = True
+            else:
+                allowed[i, t, label] = True
+    return ids, mask, allowed
+
+
+def allowed_tags_loss(logits, allowed):
+    """-log of the probability mass on the allowed tags, averaged over labelled tokens."""
+    import torch
+
+    log_probs = torch.log_softmax(logits.float(), dim=-1)
+    labelled = allowed.any(dim=-1)
+    masked = log_probs.masked_fill(~allowed, float("-inf"))
+    token_loss = -torch.logsumexp(masked[labelled], dim=-1)
+    return token_loss.mean() if token_loss.numel() else logits.sum() * 0.0
+
+
+def load_base(config: TrainingConfig):
+    from transformers import AutoModelForTokenClassification, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    path = resolve_base_model(config.base_model)
+    tokenizer = AutoTokenizer.from_pretrained(path)
+    verbosity = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()  # the "classifier newly initialised" report is expected here
+    try:
+        model = AutoModelForTokenClassification.from_pretrained(
+            path, num_labels=len(TAGS), id2label=dict(ID2LABEL), label2id=dict(LABEL2ID)
+        )
+    finally:
+        hf_logging.set_verbosity(verbosity)
+    return model, tokenizer
+
+
+def train(
+    documents: Sequence[Document],
+    config: TrainingConfig,
+    auxiliary: Sequence[tuple[Document, list[str]]] = (),
+    progress: bool = True,
+    max_steps: int | None = None,
+    on_step: Callable[[int, float], None] | None = None,
+) -> TrainedModel:
+    """Fine-tune ``config.base_model`` on ``documents`` (plus partially labelled ``auxiliary`` ones)."""
+    import torch
+    from tqdm.auto import tqdm
+    from transformers import get_linear_schedule_with_warmup
+
+    started = time.perf_counter()
+    set_seed(config.seed)
+    model, tokenizer = load_base(config)
+    rng = random.Random(config.seed)
+
+    training_docs = list(documents) + augment_documents(documents, config.augment_copies, rng)
+    rows = training_rows(training_docs, tokenizer, config)
+    rows += training_rows([d for d, _ in auxiliary], tokenizer, config, {d.id: missing for d, missing in auxiliary})
+    if not rows:
+        raise ValueError("no training data: the selected sources hold no documents")
+
+    steps_per_epoch = math.ceil(len(rows) / config.batch_size)
+    total_steps = max(1, round(steps_per_epoch * config.epochs))
+    if max_steps is not None:
+        total_steps = min(total_steps, max_steps)
+    decay = [p for n, p in model.named_parameters() if not any(k in n for k in ("bias", "LayerNorm", "layer_norm"))]
+    no_decay = [p for n, p in model.named_parameters() if any(k in n for k in ("bias", "LayerNorm", "layer_norm"))]
+    optimizer = torch.optim.AdamW(
+        [{"params": decay, "weight_decay": config.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+        lr=config.learning_rate,
+    )
+    scheduler = get_linear_schedule_with_warmup(optimizer, int(config.warmup_ratio * total_steps), total_steps)
+
+    model.train()
+    history: list[dict] = []
+    step, running = 0, None
+    bar = tqdm(total=total_steps, desc="training", unit="step", disable=not progress, dynamic_ncols=True)
+    epoch = 0
+    while step < total_steps:
+        for batch in length_grouped_batches(rows, config.batch_size, rng):
+            if step >= total_steps:
+                break
+            ids, mask, allowed = collate([rows[i] for i in batch], tokenizer.pad_token_id)
+            logits = model(input_ids=ids, attention_mask=mask).logits
+            loss = allowed_tags_loss(logits, allowed)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad(set_to_none=True)
+            step += 1
+            value = float(loss.detach())
+            running = value if running is None else 0.9 * running + 0.1 * value
+            bar.update(1)
+            bar.set_postfix(loss=f"{running:.4f}", epoch=epoch + 1)
+            if on_step:
+                on_step(step, value)
+        epoch += 1
+        history.append({"epoch": epoch, "step": step, "loss": running})
+    bar.close()
+    model.eval()
+    return TrainedModel(model, tokenizer, config, history, time.perf_counter() - started, len(rows))
