@@ -31,6 +31,26 @@ def register(commands) -> None:
     exporter.add_argument("--output", help="file to write (default: standard output); never overwritten")
     exporter.set_defaults(run=run_export)
 
+    sampler = sub.add_parser("sample", help="draw a random sample, without its spans, for a second annotator")
+    sampler.add_argument("paths", nargs="*", help="files or folders (default: annotations/)")
+    sampler.add_argument("--fraction", type=float, default=0.1, help="share of documents to draw (default: 0.1)")
+    sampler.add_argument("--seed", type=int, default=1, help="random seed of the draw (default: 1)")
+    sampler.add_argument("--source", help="draw only documents of this source (seed, authored, user)")
+    sampler.add_argument("--output", required=True, help="markup file to write (never overwritten)")
+    sampler.set_defaults(run=run_sample)
+
+    stats = sub.add_parser("stats", help="report the make-up of the corpus (styles, regions, attack types, labels)")
+    stats.add_argument("paths", nargs="*", help="files or folders (default: annotations/)")
+    stats.add_argument("--source", help="only documents of this source (seed, authored, user)")
+    stats.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
+    stats.set_defaults(run=run_stats)
+
+    agree = sub.add_parser("agree", help="score a second annotation against the first (exact and overlap span F1)")
+    agree.add_argument("first", help="the first annotation (file or folder)")
+    agree.add_argument("second", help="the second annotation of some of the same documents")
+    agree.add_argument("--format", default=None, choices=sorted(FORMATS), help="format of SECOND if not canonical")
+    agree.set_defaults(run=run_agree)
+
 
 def run_validate(args) -> int:
     files = annotation_files(args.paths)
@@ -48,6 +68,61 @@ def run_import(args) -> int:
         print(error, file=sys.stderr)
         return 1
     print(f"wrote {len(documents)} document(s), {sum(len(d.spans) for d in documents)} span(s) to {args.output}")
+    return 0
+
+
+def run_sample(args) -> int:
+    from training.agreement import blank_markup, draw_sample
+    from training.corpus import load_documents
+
+    documents = load_documents(args.paths or None, [args.source] if args.source else None)
+    sample = draw_sample(documents, args.fraction, args.seed)
+    output = Path(args.output)
+    if output.exists():
+        print(f"{output} already exists; choose another name", file=sys.stderr)
+        return 1
+    output.write_text(blank_markup(sample), encoding="utf-8")
+    print(f"{len(sample)} of {len(documents)} document(s) written to {output}")
+    return 0
+
+
+def run_stats(args) -> int:
+    import json
+
+    from training.corpus import load_documents
+    from training.makeup import corpus_makeup, makeup_markdown
+
+    try:
+        documents = load_documents(args.paths or None, [args.source] if args.source else None)
+    except AnnotationError as error:
+        print(error, file=sys.stderr)
+        return 1
+    makeup = corpus_makeup(documents)
+    print(json.dumps(makeup, indent=2) if args.json else makeup_markdown(makeup))
+    return 0
+
+
+def run_agree(args) -> int:
+    from training.agreement import score_agreement
+    from training.corpus import load_documents
+    from training.formats import read_documents
+    from training.report import per_label_table, summary_table
+
+    try:
+        first = load_documents([args.first])
+        second = [d for _, d in read_documents(args.second, args.format)] if args.format else load_documents([args.second])
+    except AnnotationError as error:
+        print(error, file=sys.stderr)
+        return 1
+    result = score_agreement(first, second)
+    print(f"{result['documents']} document(s) annotated twice\n")
+    print(summary_table(result))
+    print()
+    print(per_label_table(result))
+    for kind in ("missed", "spurious"):
+        print(f"\nonly in {'first' if kind == 'missed' else 'second'} ({len(result['errors'][kind])}):")
+        for e in result["errors"][kind]:
+            print(f"  {e['doc']} {e['label']} {e['text']!r}: ...{e['context']}...")
     return 0
 
 

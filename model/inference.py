@@ -59,6 +59,9 @@ class Extractor:
     def load(cls, path: str | Path | None = None, **overrides) -> "Extractor":
         """Load a model directory written by ``eventslots train`` (or any HF token classifier)."""
         from transformers import AutoModelForTokenClassification, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
 
         path = Path(path) if path is not None else default_model_dir()
         _require_model(path)

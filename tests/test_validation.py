@@ -35,15 +35,12 @@ DEFECTS = {
     "cuts inside a word": lambda r: _span(r, 0).update(start=_span(r, 0)["start"] + 1, text=r["text"][_span(r, 0)["start"] + 1 : _span(r, 0)["end"]]),
     "overlaps": lambda r: r["spans"].append({"start": _span(r, 0)["start"], "end": _span(r, 0)["end"], "label": "TARGET"}),
     "unknown label": lambda r: _span(r, 0).update(label="VICTIM"),
-    "text differs from seeds/": lambda r: r.update(text=r["text"].replace("drones", "drone", 1)),
 }
 
 
 @pytest.mark.parametrize("defect", sorted(DEFECTS))
 def test_each_defect_is_reported_with_file_and_line(tiny_file, defect):
     line = 2
-    if defect == "text differs from seeds/":
-        pytest.skip("covered by test_seed_text_must_match")
     _rewrite(tiny_file, line, DEFECTS[defect])
     problems = validate_files([tiny_file])
     assert problems, defect
@@ -77,25 +74,24 @@ def test_duplicate_ids_across_files(tmp_path, tiny_file):
 
 
 @pytest.mark.parametrize(
-    "surface_change, message",
+    "start, end, message",
     [
-        (lambda text, s: (s - 4, "the "), "starts with the determiner"),  # "the checkpoint" after rewrite
+        (16, 28, "starts with the determiner 'a' (rule 2)"),  # "a checkpoint"
+        (18, 38, "ends with punctuation (rule 8)"),  # "checkpoint in Mosul,"
     ],
 )
-def test_span_rules_beyond_format(tiny_file, surface_change, message):
-    def add_article(record):
-        record["text"] = record["text"].replace("attacked a checkpoint", "attacked the checkpoint")
-        # shift later spans by the one extra character
-        for span in record["spans"]:
-            if span["start"] >= 16:
-                span["start"] += 2 if span["start"] > 16 else 0
-                span["end"] += 2
-        span = record["spans"][2]
-        span["start"] -= 4
-        span.pop("text")
-    _rewrite(tiny_file, 2, add_article)
+def test_span_rules_beyond_the_format(tiny_file, start, end, message):
+    _rewrite(tiny_file, 2, lambda r: r["spans"].__setitem__(2, {"start": start, "end": end, "label": "TARGET"}) or r["spans"].pop(3))
     problems = validate_files([tiny_file])
-    assert any(message in p.message for p in problems)
+    assert len(problems) == 1 and problems[0].message.endswith(message)
+
+
+def test_parentheses_are_never_inside_a_span(tmp_path):
+    path = tmp_path / "p.jsonl"
+    text = "Rockets hit the Baghdad Diplomatic Support Center (BDSC)."
+    path.write_text(json.dumps({"id": "p", "text": text, "spans": [{"start": 16, "end": 56, "label": "TARGET"}]}) + "\n")
+    [problem] = validate_files([path])
+    assert "contains a parenthesis (rule 4)" in problem.message
 
 
 def test_cli_exit_status_and_output(tiny_file):

@@ -115,6 +115,7 @@ def load_base(config: TrainingConfig):
     tokenizer = AutoTokenizer.from_pretrained(path)
     verbosity = hf_logging.get_verbosity()
     hf_logging.set_verbosity_error()  # the "classifier newly initialised" report is expected here
+    hf_logging.disable_progress_bar()
     try:
         model = AutoModelForTokenClassification.from_pretrained(
             path, num_labels=len(TAGS), id2label=dict(ID2LABEL), label2id=dict(LABEL2ID)
@@ -163,7 +164,8 @@ def train(
     model.train()
     history: list[dict] = []
     step, running = 0, None
-    bar = tqdm(total=total_steps, desc="training", unit="step", disable=not progress, dynamic_ncols=True)
+    # disable=None: a bar on a terminal, silence in logs and pipes.
+    bar = tqdm(total=total_steps, desc="training", unit="step", disable=None if progress else True, dynamic_ncols=True)
     epoch = 0
     while step < total_steps:
         for batch in length_grouped_batches(rows, config.batch_size, rng):

@@ -35,6 +35,8 @@ def existing_ids(annotation_paths: Sequence[str | Path] | None = None) -> dict[s
     """Document ids already in the corpus, with where each is."""
     ids = {}
     for path in annotation_files(annotation_paths):
+        if not path.exists():
+            continue
         for number, line in read_records(path):
             try:
                 record = json.loads(line)
