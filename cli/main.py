@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import annotations, training
+from . import annotations, serving, training
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -13,6 +13,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     annotations.register(commands)
     training.register(commands)
+    serving.register(commands)
     return parser
 
 

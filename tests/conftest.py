@@ -42,3 +42,53 @@ def seed_files(tmp_path) -> Path:
 @pytest.fixture(scope="session")
 def seeds_dir() -> Path:
     return SEEDS_DIR
+
+
+# A tiny model: the real base encoder fine-tuned for a few dozen steps on the seeds,
+# enough to tag triggers, weapons and targets in a seed article. Trained once per session.
+TINY_CONFIG = dict(learning_rate=3e-4, batch_size=4, window_tokens=128, stride_tokens=32, epochs=100.0, warmup_ratio=0.05)
+TINY_STEPS = 40
+
+
+@pytest.fixture(scope="session")
+def tiny_config():
+    from training.config import TrainingConfig
+
+    return TrainingConfig(sources="seed", **TINY_CONFIG)
+
+
+@pytest.fixture(scope="session")
+def trained_model_dir(tmp_path_factory, tiny_config) -> Path:
+    from training.jobs import train_and_save
+
+    output = tmp_path_factory.mktemp("models") / "tiny"
+    train_and_save(tiny_config, output, [str(ANNOTATIONS_DIR / "seeds")], progress=False, max_steps=TINY_STEPS)
+    return output
+
+
+@pytest.fixture(scope="session")
+def extractor(trained_model_dir):
+    from model.inference import Extractor
+
+    return Extractor.load(trained_model_dir)
+
+
+@pytest.fixture(scope="session")
+def user_annotations(tmp_path_factory) -> Path:
+    """Where the app under test saves corrections (never the repository's annotations/)."""
+    return tmp_path_factory.mktemp("annotations")
+
+
+@pytest.fixture(scope="session")
+def app_url(trained_model_dir, user_annotations):
+    import socket
+
+    from serve.app import CSS, build_app
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    demo = build_app(trained_model_dir, annotations_dir=user_annotations)
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, css=CSS)
+    yield f"http://127.0.0.1:{port}/"
+    demo.close()

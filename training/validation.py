@@ -22,6 +22,10 @@ from .corpus import SOURCES, read_records
 LEADING_DETERMINERS = ("the", "a", "an", "its", "their", "his", "her")
 TRAILING_PUNCTUATION = ".,;:!?"
 DOTTED_ACRONYM = re.compile(r"(?:\b[A-Za-z]\.){2,}$")
+# Left out before a slot (rule 2); only stripped when tidying, since "At Tanf" is a name
+# and "at least 12", "over 40 missiles" keep the word.
+LEADING_PREPOSITIONS = ("on", "in", "at", "near", "from", "over", "into", "onto", "against", "toward", "towards")
+KEEPS_PREPOSITION = re.compile(r"^(?:least|most|\d|one|two|three|four|five|six|seven|eight|nine|ten|dozens|hundreds)", re.I)
 
 
 @dataclass(frozen=True)
@@ -106,6 +110,37 @@ def _check_span(span: object, text: str) -> list[str]:
     if surface[-1] in TRAILING_PUNCTUATION and not DOTTED_ACRONYM.search(surface):
         problems.append(f"{surface!r} ends with punctuation (rule 8)")
     return problems
+
+
+def tidy_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """The nearest span that keeps the rules checked above, for spans drawn by hand in the app.
+
+    Widens to word boundaries, then drops surrounding whitespace and
+    parentheses, a leading determiner and trailing punctuation. Returns
+    ``(start, start)`` when nothing is left.
+    """
+    start, end = max(0, start), min(len(text), end)
+    while start > 0 and not is_word_boundary(text, start):
+        start -= 1
+    while end < len(text) and not is_word_boundary(text, end):
+        end += 1
+    changed = True
+    while changed and start < end:
+        changed = False
+        if text[start].isspace() or char_class(text[start]) == SEPARATOR or text[start] in "()":
+            start, changed = start + 1, True
+        elif text[end - 1].isspace() or char_class(text[end - 1]) == SEPARATOR or text[end - 1] in "()":
+            end, changed = end - 1, True
+        elif text[end - 1] in TRAILING_PUNCTUATION and not DOTTED_ACRONYM.search(text[start:end]):
+            end, changed = end - 1, True
+        else:
+            words = text[start:end].split(maxsplit=1)
+            droppable = words[0].lower() in LEADING_DETERMINERS or (
+                words[0].lower() in LEADING_PREPOSITIONS and len(words) == 2 and not KEEPS_PREPOSITION.match(words[1])
+            )
+            if len(words) == 2 and droppable:
+                start, changed = start + len(words[0]), True
+    return (start, end) if start < end else (start, start)
 
 
 def validate_files(paths: Iterable[Path], seeds_dir: Path | None = SEEDS_DIR) -> list[Problem]:

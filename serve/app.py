@@ -1,0 +1,192 @@
+"""The Gradio app: paste an article, see its slots, correct them, save the correction for retraining."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import gradio as gr
+
+from model.inference import Extractor, ModelNotFoundError
+from model.paths import ANNOTATIONS_DIR, SEEDS_DIR, default_model_dir
+from model.schema import COLOURS, LABEL_NAMES, LABELS
+from model.spans import Span
+
+from .editing import TABLE_HEADERS, EditError, add_span, from_highlight, from_table, save_correction, to_highlight, to_table
+
+# A long feature article is ~30,000 characters; 100,000 leaves room and bounds the work of one request.
+MAX_CHARS = 100_000
+CONCURRENCY = 2  # the machine this runs on has two cores; more requests only queue
+
+CSS = """
+#legend-note {font-size: 0.9em; opacity: 0.85}
+.gradio-container {max-width: 1400px !important}
+"""
+
+
+class ModelHolder:
+    """Loads the model on first use, so the page opens at once and a missing model is a message, not a crash."""
+
+    def __init__(self, model_dir: str | Path | None):
+        self.model_dir = Path(model_dir) if model_dir else None
+        self._extractor: Extractor | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> Extractor:
+        with self._lock:
+            if self._extractor is None:
+                self._extractor = Extractor.load(self.model_dir or default_model_dir())
+            return self._extractor
+
+
+def seed_examples() -> tuple[list[list[str]], list[str]]:
+    paths = sorted(SEEDS_DIR.glob("*.txt"))
+    texts = [p.read_text(encoding="utf-8") for p in paths]
+    labels = [f"{p.stem[:3]}: {t.strip().splitlines()[0][:70]}…" for p, t in zip(paths, texts)]
+    return [[t] for t in texts], labels
+
+
+def check_article(text: str | None) -> str:
+    text = text or ""
+    if not text.strip():
+        raise gr.Error("Paste an article first: the text box is empty.", title="Nothing to read")
+    if len(text) > MAX_CHARS:
+        raise gr.Error(
+            f"The text has {len(text):,} characters; the app reads at most {MAX_CHARS:,}. "
+            "Split it, or use predict() or `eventslots predict`, which have no limit.",
+            title="Text too long",
+        )
+    return text
+
+
+def outputs_for(text: str, spans: list[Span], note: str):
+    counts = {label: sum(s.label == label for s in spans) for label in LABEL_NAMES}
+    summary = ", ".join(f"{n} {label}" for label, n in counts.items() if n) or "no slots"
+    return (
+        to_highlight(text, spans),
+        to_table(spans),
+        [s.to_dict() for s in spans],
+        f"{note} {len(spans)} span(s): {summary}.",
+        {"text": text, "spans": [s.to_dict() for s in spans]},
+    )
+
+
+def _spans(state) -> list[Span]:
+    return [Span(**s) for s in (state or {}).get("spans", [])]
+
+
+def build_app(model_dir: str | Path | None = None, annotations_dir: str | Path = ANNOTATIONS_DIR) -> gr.Blocks:
+    holder = ModelHolder(model_dir)
+
+    def extract(text):
+        text = check_article(text)
+        try:
+            spans = holder.get().predict(text)
+        except ModelNotFoundError as error:
+            raise gr.Error(str(error), title="No model")
+        return outputs_for(text, spans, "Extracted.")
+
+    def edited_highlight(value, state):
+        text = (state or {}).get("text", "")
+        try:
+            spans = from_highlight(value, text)
+        except EditError as error:
+            return gr.skip(), gr.skip(), f"⚠️ {error}", gr.skip()
+        if [(s.start, s.end, s.label) for s in spans] == [(s.start, s.end, s.label) for s in _spans(state)]:
+            # The change came from the app itself (a new extraction), not from the user.
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        _, table, data, note, new_state = outputs_for(text, spans, "Edited.")
+        return table, data, note, new_state
+
+    def edited_table(rows, state):
+        text = (state or {}).get("text", "")
+        try:
+            spans = from_table(rows, text)
+        except EditError as error:
+            return gr.skip(), gr.skip(), f"⚠️ {error}", gr.skip()
+        highlight, _, data, note, new_state = outputs_for(text, spans, "Edited.")
+        return highlight, data, note, new_state
+
+    def added(label, surface, occurrence, state):
+        text = (state or {}).get("text", "")
+        if not text:
+            raise gr.Error("Extract an article first.", title="Nothing to correct")
+        try:
+            spans = add_span(text, _spans(state), label, surface or "", int(occurrence or 1))
+        except EditError as error:
+            raise gr.Error(str(error), title="Span not added")
+        return outputs_for(text, spans, f"Added {label} {surface.strip()!r}.")
+
+    def saved(name, state):
+        text = (state or {}).get("text", "")
+        try:
+            path = save_correction(text, _spans(state), name or "", annotations_dir)
+        except EditError as error:
+            raise gr.Error(str(error), title="Not saved")
+        try:
+            shown = path.relative_to(Path.cwd())
+        except ValueError:
+            shown = path
+        return f"✅ Saved **{shown}** ({len(_spans(state))} spans). Run `eventslots train` to learn from it."
+
+    legend = " · ".join(f"**{l.name}**: {l.meaning}" for l in LABELS)
+    examples, example_labels = seed_examples()
+    with gr.Blocks(title="eventslots: attack-event slots") as demo:
+        gr.Markdown(
+            "# eventslots\nPaste an English news article about an attack; the tagger marks who attacked, "
+            "with what, at what target, where, when, who intercepted it, and the casualties and damage."
+        )
+        state = gr.State({"text": "", "spans": []})
+        with gr.Row():
+            with gr.Column(scale=2):
+                article = gr.Textbox(
+                    label=f"Article (up to {MAX_CHARS:,} characters)", lines=14, max_lines=30,
+                    placeholder="Paste an article here, or pick a seed article below.", elem_id="article",
+                )
+                with gr.Row():
+                    extract_button = gr.Button("Extract slots", variant="primary", elem_id="extract")
+                    clear_button = gr.ClearButton(value="Clear")
+                gr.Examples(examples=examples, inputs=[article], example_labels=example_labels, label="Seed articles")
+            with gr.Column(scale=3):
+                status = gr.Markdown("", elem_id="status")
+                highlighted = gr.HighlightedText(
+                    label="Slots (select text to add a span, click a span to relabel or remove it)",
+                    color_map=COLOURS, show_legend=True, combine_adjacent=False, interactive=True, elem_id="highlighted",
+                )
+                gr.Markdown(legend, elem_id="legend-note")
+        with gr.Tabs():
+            with gr.Tab("Spans"):
+                table = gr.Dataframe(
+                    headers=TABLE_HEADERS, datatype=["str", "str", "number", "number", "number"], interactive=True,
+                    label="Spans: edit a label or offsets; clear a label to delete the span", elem_id="spans-table",
+                )
+            with gr.Tab("JSON"):
+                as_json = gr.JSON(label="predict() output")
+        with gr.Accordion("Correct and save as a training annotation", open=True):
+            with gr.Row():
+                add_label = gr.Dropdown(choices=list(LABEL_NAMES), label="Label", elem_id="add-label")
+                add_text = gr.Textbox(label="Exact words to tag", elem_id="add-text")
+                add_occurrence = gr.Number(value=1, precision=0, minimum=1, label="Occurrence", elem_id="add-occurrence")
+                add_button = gr.Button("Add span", elem_id="add-span")
+            with gr.Row():
+                name = gr.Textbox(label="Name of the annotation file", placeholder="e.g. drone attack on Erbil airport", elem_id="save-name")
+                save_button = gr.Button("Save as new annotation", variant="secondary", elem_id="save")
+            saved_status = gr.Markdown("", elem_id="saved-status")
+
+        results = [highlighted, table, as_json, status, state]
+        extract_button.click(extract, [article], results, api_name="extract", concurrency_limit=CONCURRENCY)
+        article.submit(extract, [article], results, api_visibility="private", concurrency_limit=CONCURRENCY)
+        highlighted.change(edited_highlight, [highlighted, state], [table, as_json, status, state], api_visibility="private")
+        table.input(edited_table, [table, state], [highlighted, as_json, status, state], api_visibility="private")
+        add_button.click(added, [add_label, add_text, add_occurrence, state], results, api_visibility="private")
+        save_button.click(saved, [name, state], [saved_status], api_visibility="private")
+        clear_button.add([article, highlighted, table, as_json, status, saved_status])
+        clear_button.click(lambda: {"text": "", "spans": []}, None, [state], api_visibility="private")
+    demo.queue(default_concurrency_limit=CONCURRENCY, max_size=64)
+    return demo
+
+
+def serve(host: str = "127.0.0.1", port: int = 7860, model_dir: str | Path | None = None, block: bool = True) -> gr.Blocks:
+    demo = build_app(model_dir)
+    demo.launch(server_name=host, server_port=port, css=CSS, prevent_thread_lock=not block, quiet=not block)
+    return demo

@@ -1,0 +1,161 @@
+"""Correcting predicted spans and saving them as a new annotation file.
+
+Pure functions over (text, spans), so the app's behaviour can be tested
+without a browser: the app only moves values between these and its widgets.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from model.paths import ANNOTATIONS_DIR
+from model.schema import LABEL_NAMES
+from model.spans import Span
+from training.corpus import Document, write_new_file
+from training.formats import existing_ids
+from training.validation import check_record, tidy_span
+
+USER_DIR_NAME = "user"
+TABLE_HEADERS = ["label", "text", "score", "start", "end"]
+
+
+class EditError(ValueError):
+    """A correction that cannot be applied; the message says why and what to do."""
+
+
+def to_highlight(text: str, spans: Iterable[Span]) -> dict:
+    """The value of ``gr.HighlightedText``, entities sorted by start."""
+    return {
+        "text": text,
+        "entities": [{"entity": s.label, "start": s.start, "end": s.end} for s in sorted(spans)],
+    }
+
+
+def from_highlight(value, text: str) -> list[Span]:
+    """Spans from the (edited) highlighted text: a list of ``(substring, label)`` pairs or the dict form."""
+    if not value:
+        return []
+    if isinstance(value, dict):
+        pairs = []
+        cursor = 0
+        for entity in sorted(value.get("entities", []), key=lambda e: e["start"]):
+            pairs.append((value["text"][cursor : entity["start"]], None))
+            pairs.append((value["text"][entity["start"] : entity["end"]], entity.get("entity") or entity.get("entity_group")))
+            cursor = entity["end"]
+        pairs.append((value["text"][cursor:], None))
+    else:
+        pairs = [(item[0], item[1]) if not isinstance(item, dict) else (item["token"], item.get("class_or_confidence")) for item in value]
+    if "".join(token for token, _ in pairs) != text:
+        raise EditError("The highlighted text no longer matches the article; press Extract again.")
+    spans, cursor = [], 0
+    for token, label in pairs:
+        start, end = cursor, cursor + len(token)
+        cursor = end
+        if label in (None, "", "O"):
+            continue
+        label = str(label).strip().upper()
+        if label not in LABEL_NAMES:
+            raise EditError(f"Unknown label {label!r}: use one of {', '.join(LABEL_NAMES)}.")
+        start, end = tidy_span(text, start, end)
+        if start < end:
+            spans.append(Span(start, end, label, text[start:end]))
+    return resolve_overlaps(spans)
+
+
+def resolve_overlaps(spans: Sequence[Span]) -> list[Span]:
+    """Spans never overlap: where a newer span overlaps older ones, the newer wins."""
+    kept: list[Span] = []
+    for span in spans:
+        kept = [k for k in kept if k.end <= span.start or span.end <= k.start]
+        kept.append(span)
+    return sorted(kept)
+
+
+def to_table(spans: Iterable[Span]) -> list[list]:
+    return [[s.label, s.text, round(s.score, 3), s.start, s.end] for s in sorted(spans)]
+
+
+def from_table(rows, text: str) -> list[Span]:
+    """Spans from the edited table: a row with an empty label is deleted; offsets win over the text column."""
+    if rows is None:
+        return []
+    if hasattr(rows, "values"):  # a pandas DataFrame
+        rows = rows.values.tolist()
+    spans = []
+    for number, row in enumerate(rows, start=1):
+        label = str(row[0] or "").strip().upper()
+        if not label or label == "NAN":
+            continue
+        if label not in LABEL_NAMES:
+            raise EditError(f"Row {number}: unknown label {label!r}: use one of {', '.join(LABEL_NAMES)}.")
+        try:
+            start, end = int(row[3]), int(row[4])
+        except (TypeError, ValueError):
+            raise EditError(f"Row {number}: start and end must be whole numbers.")
+        if not 0 <= start < end <= len(text):
+            raise EditError(f"Row {number}: offsets {start}-{end} are outside the article (0-{len(text)}).")
+        start, end = tidy_span(text, start, end)
+        if start == end:
+            raise EditError(f"Row {number}: the span holds no word.")
+        score = float(row[2]) if row[2] not in (None, "") else 1.0
+        spans.append(Span(start, end, label, text[start:end], score))
+    return resolve_overlaps(spans)
+
+
+def add_span(text: str, spans: Sequence[Span], label: str, surface: str, occurrence: int = 1) -> list[Span]:
+    """Add ``label`` on the ``occurrence``-th whole-word match of ``surface``."""
+    surface = surface.strip()
+    if label not in LABEL_NAMES:
+        raise EditError(f"Choose a label: one of {', '.join(LABEL_NAMES)}.")
+    if not surface:
+        raise EditError("Type the exact words of the span to add.")
+    matches = [
+        m.start() for m in re.finditer(re.escape(surface), text) if tidy_span(text, m.start(), m.end()) == (m.start(), m.end())
+    ]
+    if not matches:
+        raise EditError(f"{surface!r} is not in the article as whole words.")
+    if not 1 <= occurrence <= len(matches):
+        raise EditError(f"{surface!r} occurs {len(matches)} time(s); choose an occurrence from 1 to {len(matches)}.")
+    start = matches[occurrence - 1]
+    return resolve_overlaps([*spans, Span(start, start + len(surface), label, surface)])
+
+
+def slug(name: str) -> str:
+    words = re.findall(r"[a-z0-9]+", name.lower())
+    return "-".join(words)[:60].strip("-")
+
+
+def save_correction(
+    text: str, spans: Sequence[Span], name: str, annotations_dir: str | Path = ANNOTATIONS_DIR
+) -> Path:
+    """Validate and write a new file ``annotations/user/<date>-<name>.jsonl``; never overwrites."""
+    if not text.strip():
+        raise EditError("There is no article to save; paste one and press Extract first.")
+    base = slug(name) or slug(text[:60])
+    if not base:
+        raise EditError("Give the annotation a name made of letters or digits.")
+    stem = f"{time.strftime('%Y-%m-%d')}-{base}"
+    annotations_dir = Path(annotations_dir)
+    path = annotations_dir / USER_DIR_NAME / f"{stem}.jsonl"
+    document = Document(
+        f"user-{stem}",
+        text,
+        tuple(Span(s.start, s.end, s.label, s.text) for s in sorted(spans)),
+        "user",
+        {"saved_from": "eventslots app", "saved_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")},
+    )
+    problems = [f"{span}: {message}" for span, message in check_record(document.to_json())]
+    if problems:
+        raise EditError("Not saved; fix these first: " + "; ".join(problems))
+    if path.exists():
+        raise EditError(f"{path.name} already exists in {path.parent}; choose another name (nothing was overwritten).")
+    taken = existing_ids([annotations_dir])
+    if document.id in taken:
+        raise EditError(f"The id {document.id} is already used at {taken[document.id]}; choose another name.")
+    try:
+        return write_new_file(path, [document])
+    except FileExistsError as error:
+        raise EditError(str(error))

@@ -1,0 +1,41 @@
+"""The real Gradio server, called over HTTP with gradio_client."""
+
+from __future__ import annotations
+
+import pytest
+from gradio_client import Client
+
+from model.paths import SEEDS_DIR
+from serve.app import MAX_CHARS
+
+
+@pytest.fixture(scope="module")
+def client(app_url):
+    return Client(app_url, verbose=False)
+
+
+def test_extract_endpoint_tags_a_seed_article(client, extractor):
+    text = (SEEDS_DIR / "004_30bd4df8f24fa5f0.txt").read_text(encoding="utf-8")
+    highlight, table, spans, status = client.predict(text, api_name="/extract")
+    assert spans == [s.to_dict() for s in extractor.predict(text)]
+    assert spans and status.startswith(f"Extracted. {len(spans)} span(s)")
+    assert all(text[s["start"] : s["end"]] == s["text"] for s in spans)
+    assert [row[0] for row in table["data"]] == [s["label"] for s in spans]
+    marked = [(e["token"], e["class_or_confidence"]) for e in highlight if e["class_or_confidence"]]
+    assert marked == [(s["text"], s["label"]) for s in spans]
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [("", "Paste an article first"), ("  \n\t ", "Paste an article first"), ("x" * (MAX_CHARS + 1), "reads at most 100,000")],
+)
+def test_bad_input_gets_a_clear_message(client, text, message):
+    with pytest.raises(Exception) as error:
+        client.predict(text, api_name="/extract")
+    assert message in str(error.value)
+    assert "Traceback" not in str(error.value)
+
+
+def test_the_endpoint_is_named(client):
+    endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    assert list(endpoints) == ["/extract"]

@@ -1,0 +1,93 @@
+"""A real browser (Debian's Chromium, driven by Playwright) against the real app:
+paste a seed article, extract, see highlighted slots, correct them, save the correction."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from model.paths import REPO_ROOT, SEEDS_DIR
+from training.corpus import load_documents
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# Flags for a root user on a machine with no network beyond localhost (see field notes).
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+SCREENSHOT = REPO_ROOT / "reports" / "browser" / "app-highlighted.png"
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("CI"):
+        raise RuntimeError("CI must install Debian's chromium for the browser test (see .ci/run)")
+    pytest.skip("Chromium is not installed (apt-get install chromium chromium-driver)", allow_module_level=True)
+
+
+@pytest.fixture
+def page(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "profile"), executable_path=CHROMIUM, args=CHROMIUM_FLAGS, viewport={"width": 1400, "height": 1200}
+        )
+        yield context.new_page()
+        context.close()
+
+
+def wait_for_text(page, selector: str, text: str, timeout: int = 120_000) -> None:
+    page.wait_for_function(
+        "([selector, text]) => (document.querySelector(selector)?.innerText || '').includes(text)",
+        arg=[selector, text],
+        timeout=timeout,
+    )
+
+
+def test_paste_extract_correct_and_save(page, app_url, user_annotations, extractor):
+    article = (SEEDS_DIR / "004_30bd4df8f24fa5f0.txt").read_text(encoding="utf-8")
+    predicted = extractor.predict(article)
+
+    page.goto(app_url)
+    page.locator("#article textarea").fill(article)
+    page.locator("#extract").click()
+    wait_for_text(page, "#status", "Extracted.")
+
+    highlighted = page.locator("#highlighted .token.highlighted")
+    assert highlighted.count() == len(predicted) > 0
+    assert highlighted.first.inner_text().strip() == predicted[0].text
+    legend = page.locator("#highlighted .legend-item").all_inner_texts()
+    assert "TRIGGER" in legend and "DAMAGE" in legend
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT), full_page=True)
+
+    # Correct: remove the first predicted span, add a missed one, save.
+    highlighted.first.hover()  # the remove button shows on hover
+    page.locator("#highlighted .remove-btn").first.click()
+    wait_for_text(page, "#status", "Edited.")
+    assert page.locator("#highlighted .token.highlighted").count() == len(predicted) - 1
+    page.locator("#add-label input").fill("LOCATION")
+    page.keyboard.press("Enter")
+    page.locator("#add-text textarea, #add-text input").first.fill("Iraqi capital")
+    page.locator("#add-span").click()
+    wait_for_text(page, "#status", "Added LOCATION 'Iraqi capital'")
+    page.locator("#save-name textarea, #save-name input").first.fill("Browser test: rocket on the BDSC")
+    page.locator("#save").click()
+    wait_for_text(page, "#saved-status", "Saved")
+
+    [saved] = list((user_annotations / "user").glob("*-browser-test-rocket-on-the-bdsc.jsonl"))
+    [document] = load_documents([saved])
+    added = (article.index("Iraqi capital"), article.index("Iraqi capital") + len("Iraqi capital"), "LOCATION")
+    # The first prediction was removed; the added span replaces any prediction it overlaps.
+    kept = {(s.start, s.end, s.label) for s in predicted[1:] if s.end <= added[0] or added[1] <= s.start}
+    expected = kept | {added}
+    assert {(s.start, s.end, s.label) for s in document.spans} == expected
+    assert document.text == article and document.source == "user"
+
+    # Saving again under the same name is refused, and the file is left as it was.
+    before = saved.read_bytes()
+    page.locator("#save").click()
+    page.wait_for_selector("text=already exists", timeout=30_000)
+    assert saved.read_bytes() == before

@@ -1,0 +1,171 @@
+"""Training, the model directory, evaluation and cross-validation, on tiny runs."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from model.inference import Extractor
+from model.paths import ANNOTATIONS_DIR, REPO_ROOT, SEEDS_DIR
+from training.corpus import load_documents
+from training.evaluate import crossval, evaluate_predictor, extractor_for, headline
+from training.modeldir import publish
+from training.report import write_report
+from training.train import train
+
+SEEDS = str(ANNOTATIONS_DIR / "seeds")
+
+
+def tree_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    for file in sorted(p for p in path.resolve().rglob("*") if p.is_file()):
+        digest.update(file.name.encode())
+        digest.update(file.read_bytes())
+    return digest.hexdigest()
+
+
+def test_model_directory_is_a_standard_hf_directory(trained_model_dir, tiny_config):
+    from transformers import pipeline
+
+    assert trained_model_dir.is_symlink()  # published by an atomic link swap
+    files = {p.name for p in trained_model_dir.iterdir()}
+    assert {"config.json", "model.safetensors", "tokenizer.json", "eventslots.json", "README.md"} <= files
+    config = json.loads((trained_model_dir / "config.json").read_text())
+    assert config["id2label"]["1"] == "B-TRIGGER"
+    metadata = json.loads((trained_model_dir / "eventslots.json").read_text())
+    assert metadata["config"] == tiny_config.to_dict()
+    assert len(metadata["data_hash"]) == 64 and metadata["corpus"]["documents"] == {"seed": 5}
+    card = (trained_model_dir / "README.md").read_text()
+    assert "eventslots train" in card and metadata["data_hash"] in card and "| TRIGGER |" in card
+
+    tagger = pipeline("token-classification", model=str(trained_model_dir), aggregation_strategy="first")
+    text = (SEEDS_DIR / "004_30bd4df8f24fa5f0.txt").read_text(encoding="utf-8")[:400]
+    entities = tagger(text)
+    assert entities and all(text[e["start"] : e["end"]].strip() for e in entities)
+
+
+def test_train_command_smoke_run(tmp_path):
+    output = tmp_path / "model"
+    result = subprocess.run(
+        [sys.executable, "-m", "cli.main", "train", "--sources", "seed", "--window-tokens", "128",
+         "--stride-tokens", "32", "--max-steps", "2", "--output", str(output)],
+        capture_output=True, text=True, cwd=REPO_ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "model written to" in result.stdout and "total time" in result.stdout
+    Extractor.load(output).predict("Rockets hit Sderot on Monday.")
+    metadata = json.loads((output / "eventslots.json").read_text())
+    assert metadata["command"].endswith("--max-steps 2")
+
+
+def test_same_seed_gives_identical_training(seed_documents, tiny_config):
+    small = replace(tiny_config, epochs=1.0)
+    first = train(seed_documents, small, progress=False, max_steps=4)
+    second = train(seed_documents, small, progress=False, max_steps=4)
+    for (name, a), (_, b) in zip(first.model.state_dict().items(), second.model.state_dict().items()):
+        assert a.equal(b), name
+    score = lambda trained: headline(evaluate_predictor(extractor_for(trained).predict_batch, seed_documents))
+    assert score(first) == score(second)
+    other = train(seed_documents, replace(small, seed=small.seed + 1), progress=False, max_steps=4)
+    assert not all(a.equal(b) for a, b in zip(first.model.state_dict().values(), other.model.state_dict().values()))
+
+
+@pytest.fixture
+def previous_model(trained_model_dir, tmp_path) -> Path:
+    """A published model of its own, so the session's model is never put at risk."""
+    run = tmp_path / ".runs" / "model-previous"
+    shutil.copytree(trained_model_dir.resolve(), run)
+    target = tmp_path / "model"
+    publish(run, target)
+    return target
+
+
+def test_killed_training_leaves_the_previous_model_intact(previous_model):
+    before = tree_digest(previous_model)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cli.main", "train", "--sources", "seed", "--window-tokens", "128",
+         "--stride-tokens", "32", "--epochs", "50", "--output", str(previous_model)],
+        cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    time.sleep(12)  # model loaded, optimisation under way
+    assert process.poll() is None, "training ended before it could be killed"
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    assert tree_digest(previous_model) == before
+    Extractor.load(previous_model).predict("Two drones were shot down over the base.")
+
+
+def test_a_failure_while_writing_leaves_the_previous_model_intact(previous_model, seed_documents, tiny_config, monkeypatch):
+    from training import modeldir
+
+    before = tree_digest(previous_model)
+    trained = train(seed_documents, tiny_config, progress=False, max_steps=1)
+
+    def broken_save(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(trained.tokenizer, "save_pretrained", broken_save)
+    with pytest.raises(OSError, match="disk full"):
+        modeldir.write_model(trained, previous_model, {"config": {}}, "card")
+    assert tree_digest(previous_model) == before
+    assert not list((previous_model.parent / ".runs").glob(".model-incomplete-*"))
+
+
+def test_a_saved_correction_is_used_by_the_next_training(tmp_path, tiny_config):
+    from model.spans import Span
+    from serve.editing import save_correction
+    from training.jobs import train_and_save
+
+    text = "Gunmen attacked a checkpoint in Mosul on Friday."
+    save_correction(text, [Span(0, 6, "ATTACKER", "Gunmen"), Span(7, 15, "TRIGGER", "attacked")], "checkpoint", tmp_path / "annotations")
+    metadata = train_and_save(
+        replace(tiny_config, sources="seed,user"), tmp_path / "model", [SEEDS, str(tmp_path / "annotations")],
+        progress=False, max_steps=1,
+    )
+    assert metadata["corpus"]["documents"] == {"seed": 5, "user": 1}
+    assert metadata["corpus"]["spans"]["ATTACKER"] == 14 + 1
+
+
+def test_evaluate_command_writes_reports(trained_model_dir, tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "cli.main", "evaluate", SEEDS, "--model", str(trained_model_dir), "--report-dir", str(tmp_path)],
+        capture_output=True, text=True, cwd=REPO_ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert set(report) >= {"seqeval", "exact", "overlap", "confusion", "errors"}
+    assert report["seqeval"]["per_label"]["TRIGGER"]["support"] == 92
+    assert (tmp_path / "label_f1.png").stat().st_size > 1000
+    markdown = (tmp_path / "report.md").read_text()
+    assert "## Missed spans" in markdown and "## Label confusion" in markdown
+
+
+def test_crossval_holds_out_each_seed(seed_documents, tiny_config, tmp_path):
+    report = crossval(seed_documents, replace(tiny_config, epochs=1.0, batch_size=8), progress=False)
+    assert [f["documents"] for f in report["folds"]] == [[d.id] for d in sorted(seed_documents, key=lambda d: d.id)]
+    assert report["pooled"]["seqeval"]["per_label"]["TRIGGER"]["support"] == 92
+    mean = sum(f["seqeval_micro_f1"] for f in report["folds"]) / 5
+    assert report["mean"]["seqeval_micro_f1"] == pytest.approx(mean)
+    paths = write_report(report, tmp_path, "cv", "eventslots crossval")
+    assert "## Per fold" in paths["markdown"].read_text()
+
+
+def test_memorising_baseline_on_its_training_data(seed_documents):
+    sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
+    from baselines import Memoriser
+
+    memoriser = Memoriser(seed_documents)
+    result = evaluate_predictor(memoriser.predict_batch, seed_documents)
+    # It recalls what it saw, but cannot tell a tagged "base" from an untagged one.
+    assert result["seqeval"]["per_label"]["TRIGGER"]["recall"] > 0.9
+    assert result["seqeval"]["micro"]["precision"] < 0.9
