@@ -67,7 +67,7 @@ class Memoriser:
 class SpacyNer:
     """en_core_web_sm's NER component fine-tuned on our labels."""
 
-    def __init__(self, documents: Sequence[Document], epochs: int = 30, seed: int = 13):
+    def __init__(self, documents: Sequence[Document], epochs: int = 15, seed: int = 13):
         import spacy
         from spacy.training import Example
         from spacy.util import fix_random_seed, minibatch

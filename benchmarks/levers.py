@@ -12,8 +12,9 @@ Two protocols, both scored by the project's own evaluation code:
 
 Usage::
 
-    python benchmarks/levers.py transfer  baseline lr=5e-5 epochs=4 ...
+    python benchmarks/levers.py transfer  baseline learning_rate=5e-5 epochs=4 ...
     python benchmarks/levers.py crossval  baseline augment_copies=1
+    LEVERS_ANNOTATIONS="annotations/seeds annotations/authored/ua.jsonl ..." python benchmarks/levers.py ...
 
 Each argument is ``baseline`` or ``field=value[,field=value]`` over
 ``TrainingConfig``. Results go to ``benchmarks/results/levers-<protocol>.json``
@@ -23,6 +24,7 @@ Each argument is ``baseline`` or ``field=value[,field=value]`` over
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from dataclasses import fields, replace
@@ -67,7 +69,9 @@ def run(protocol: str, arguments: list[str]) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"levers-{protocol}.json"
     results = json.loads(out.read_text()) if out.exists() else {}
-    documents = load_documents()
+    # A fixed set of files keeps a series of runs on the same data while the corpus grows.
+    paths = os.environ.get("LEVERS_ANNOTATIONS", "").split() or None
+    documents = load_documents(paths)
     data = corpus_hash(documents)[:12]
     for argument in arguments:
         config = parse_setting(argument)

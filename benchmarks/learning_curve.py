@@ -1,0 +1,127 @@
+"""Learning curve: does writing more training texts help on real articles?
+
+Leave-one-seed-out strict F1 on the five real seed articles for the tagger
+trained on the other four seeds plus 0, 40, 80, 160 and all authored texts
+(nested random samples: the first 40 are among the first 80). Authored texts
+are only ever training data. Every point uses the default settings, with at
+least ``MIN_STEPS`` optimisation steps so that the smallest training sets are
+not judged on a handful of updates.
+
+    python benchmarks/learning_curve.py
+
+Writes ``benchmarks/results/learning_curve.{json,md,png}``; the point with all
+texts is also the cross-validation report of the default settings
+(``reports/crossval/...``), which ``eventslots train`` quotes in the model card.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from model.base import load_tokenizer  # noqa: E402
+from model.schema import LABEL_NAMES  # noqa: E402
+from training.config import TrainingConfig  # noqa: E402
+from training.corpus import load_documents  # noqa: E402
+from training.evaluate import crossval  # noqa: E402
+from training.jobs import crossval_dir  # noqa: E402
+from training.report import write_report  # noqa: E402
+from training.train import training_rows  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results"
+SIZES = (0, 40, 80, 160)
+MIN_STEPS = 100
+
+
+def epochs_for(documents, config: TrainingConfig, tokenizer) -> float:
+    windows = len(training_rows(documents, tokenizer, config))
+    steps_per_epoch = math.ceil(windows / config.batch_size)
+    return max(config.epochs, MIN_STEPS / steps_per_epoch)
+
+
+def main() -> None:
+    config = TrainingConfig()
+    documents = load_documents()
+    authored = sum(d.source == "authored" for d in documents)
+    tokenizer = load_tokenizer(config.base_model)
+    points = []
+    for size in (*SIZES, authored):
+        # Training set of one fold: four seeds plus the authored sample (folds differ by one seed only).
+        sample = crossval_sample(documents, config, size)
+        point_config = replace(config, epochs=round(epochs_for(sample, config, tokenizer), 2)) if size < authored else config
+        started = time.perf_counter()
+        report = crossval(documents, point_config, authored_limit=size, progress=False)
+        points.append(
+            {
+                "authored_texts": size,
+                "epochs": point_config.epochs,
+                "mean_seqeval_micro_f1": report["mean"]["seqeval_micro_f1"],
+                "fold_seqeval_micro_f1": [f["seqeval_micro_f1"] for f in report["folds"]],
+                "pooled_seqeval_micro_f1": report["pooled"]["seqeval"]["micro"]["f1"],
+                "pooled_overlap_micro_f1": report["pooled"]["overlap"]["micro"]["f1"],
+                "per_label_f1": {l: v["f1"] for l, v in report["pooled"]["seqeval"]["per_label"].items()},
+                "seconds": time.perf_counter() - started,
+                "data_hash": report["data_hash"],
+            }
+        )
+        print(f"{size} authored: mean F1 {points[-1]['mean_seqeval_micro_f1']:.3f}", flush=True)
+        if size == authored:
+            write_report(report, crossval_dir(config, documents), "Leave-one-document-out cross-validation", "python benchmarks/learning_curve.py")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "learning_curve.json").write_text(json.dumps(points, indent=2))
+    write_table(points)
+    plot(points)
+
+
+def crossval_sample(documents, config, size):
+    import random
+
+    authored = sorted((d for d in documents if d.source == "authored"), key=lambda d: d.id)
+    random.Random(config.seed).shuffle(authored)
+    seeds = [d for d in documents if d.source == "seed"][:4]
+    return seeds + authored[:size]
+
+
+def write_table(points) -> None:
+    head = "| authored texts | epochs | mean LODO F1 | per fold | pooled F1 | pooled overlap F1 | " + " | ".join(l[:5] for l in LABEL_NAMES) + " |"
+    lines = [head, "|---" * (6 + len(LABEL_NAMES)) + "|"]
+    for p in points:
+        folds = " ".join(f"{f:.2f}" for f in p["fold_seqeval_micro_f1"])
+        labels = " | ".join(f"{p['per_label_f1'].get(l, 0):.2f}" for l in LABEL_NAMES)
+        lines.append(
+            f"| {p['authored_texts']} | {p['epochs']:g} | {p['mean_seqeval_micro_f1']:.3f} | {folds} | {p['pooled_seqeval_micro_f1']:.3f} | {p['pooled_overlap_micro_f1']:.3f} | {labels} |"
+        )
+    (RESULTS / "learning_curve.md").write_text("\n".join(lines) + "\n")
+
+
+def plot(points) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    x = [p["authored_texts"] for p in points]
+    figure, axis = plt.subplots(figsize=(6.4, 3.8))
+    for i in range(len(points[0]["fold_seqeval_micro_f1"])):
+        axis.plot(x, [p["fold_seqeval_micro_f1"][i] for p in points], color="#bbbbbb", linewidth=0.8, marker=".")
+    axis.plot(x, [p["mean_seqeval_micro_f1"] for p in points], color="#e6194b", linewidth=2.2, marker="o", label="mean over the 5 held-out seeds")
+    axis.plot(x, [p["pooled_overlap_micro_f1"] for p in points], color="#4363d8", linewidth=1.4, linestyle="--", marker="s", label="pooled, overlap matching")
+    axis.set_xlabel("authored texts in training (plus 4 real seed articles)")
+    axis.set_ylabel("strict F1 (seqeval, IOB2)")
+    axis.set_ylim(0, 1)
+    axis.grid(alpha=0.3)
+    axis.legend(loc="lower right", fontsize=8)
+    axis.set_title("Leave-one-seed-out F1 as authored texts are added", fontsize=10)
+    figure.tight_layout()
+    figure.savefig(RESULTS / "learning_curve.png", dpi=120)
+    plt.close(figure)
+
+
+if __name__ == "__main__":
+    main()
