@@ -23,7 +23,7 @@ from .decoding import viterbi
 from .paths import MODEL_ENV, default_model_dir
 from .spans import Span
 from .tagging import tags_to_spans, word_tokens
-from .windows import EncodedText, Window, best_window_for_tokens, encode_text, plan_windows, window_inputs
+from .windows import DEFAULT_STRIDE_TOKENS, DEFAULT_WINDOW_TOKENS, EncodedText, Window, best_window_for_tokens, encode_text, plan_windows, window_inputs
 
 SETTINGS_FILE = "eventslots.json"
 
@@ -43,7 +43,14 @@ def _require_model(path: Path) -> None:
 class Extractor:
     """One loaded tagger. Thread-safe: calls are serialised around the model."""
 
-    def __init__(self, model, tokenizer, window_tokens: int = 256, stride_tokens: int = 64, batch_size: int = 16):
+    def __init__(
+        self,
+        model,
+        tokenizer,
+        window_tokens: int = DEFAULT_WINDOW_TOKENS,
+        stride_tokens: int = DEFAULT_STRIDE_TOKENS,
+        batch_size: int = 16,
+    ):
         import torch
 
         self.model = model.eval()

@@ -8,6 +8,7 @@ import json
 from dataclasses import asdict, dataclass, field, fields
 
 from model.base import DEFAULT_BASE_MODEL
+from model.windows import DEFAULT_STRIDE_TOKENS, DEFAULT_WINDOW_TOKENS
 
 
 def _help(text: str, **kwargs):
@@ -24,10 +25,10 @@ class TrainingConfig:
     sources: str = _help(
         "Comma-separated document sources to train on: seed, authored, user.", default="seed,authored,user"
     )
-    window_tokens: int = _help("Sub-word tokens per window, [CLS] and [SEP] included (at most 512).", default=256)
-    stride_tokens: int = _help("Sub-word tokens shared by consecutive windows.", default=64)
-    epochs: float = _help("Passes over the training windows.", default=6.0)
-    learning_rate: float = _help("Peak AdamW learning rate, reached after warm-up, then decayed linearly.", default=1e-4)
+    window_tokens: int = _help("Sub-word tokens per window, [CLS] and [SEP] included (at most 512).", default=DEFAULT_WINDOW_TOKENS)
+    stride_tokens: int = _help("Sub-word tokens shared by consecutive windows.", default=DEFAULT_STRIDE_TOKENS)
+    epochs: float = _help("Passes over the training windows.", default=3.0)
+    learning_rate: float = _help("Peak AdamW learning rate, reached after warm-up, then decayed linearly.", default=2e-4)
     batch_size: int = _help("Windows per optimisation step.", default=8)
     warmup_ratio: float = _help("Fraction of the steps spent warming the learning rate up.", default=0.1)
     weight_decay: float = _help("AdamW weight decay (not applied to biases and LayerNorm).", default=0.01)

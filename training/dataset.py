@@ -21,7 +21,7 @@ from datasets import Dataset, DatasetDict
 
 from model.schema import LABEL2ID
 from model.tagging import spans_to_tags
-from model.windows import encode_text, plan_windows, window_inputs
+from model.windows import DEFAULT_STRIDE_TOKENS, DEFAULT_WINDOW_TOKENS, encode_text, plan_windows, window_inputs
 
 from .corpus import Document
 
@@ -55,7 +55,10 @@ def document_windows(tokenizer, document: Document, window_tokens: int, stride_t
 
 
 def build_dataset(
-    documents: Sequence[Document], tokenizer, window_tokens: int = 256, stride_tokens: int = 64
+    documents: Sequence[Document],
+    tokenizer,
+    window_tokens: int = DEFAULT_WINDOW_TOKENS,
+    stride_tokens: int = DEFAULT_STRIDE_TOKENS,
 ) -> DatasetDict:
     folds = assign_folds(documents)
     document_rows = [

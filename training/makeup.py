@@ -50,7 +50,7 @@ def makeup_markdown(makeup: dict) -> str:
             f"{w['total']:,} words, {w['min']}–{w['max']} per text (mean {w['mean']:.0f}).",
             "\n".join(label_rows),
             table("style", makeup["styles"]),
-            table("region", makeup["regions"]),
+            f"{len(makeup['regions'])} regions: " + " · ".join(f"{k} {v}" for k, v in makeup["regions"].items()) + ".",
             table("attack type (a text can have several)", makeup["attack_types"]),
         ]
     )
