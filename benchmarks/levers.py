@@ -99,13 +99,19 @@ def run(protocol: str, arguments: list[str]) -> None:
 def write_table(protocol: str, results: dict) -> None:
     labels = ["TRIGGER", "ATTACKER", "WEAPON", "TARGET", "LOCATION", "TIME", "INTERCEPTOR", "CASUALTIES", "DAMAGE"]
     lines = [
-        f"| setting | data | micro F1 | overlap F1 | " + " | ".join(l[:5] for l in labels) + " | minutes |",
-        "|---" * (len(labels) + 5) + "|",
+        "| encoder | window/stride | learning rate | epochs | other | data | micro F1 | overlap F1 | "
+        + " | ".join(l[:5] for l in labels) + " |",
+        "|---" * (len(labels) + 8) + "|",
     ]
     for row in results.values():
+        c = row["config"]
+        other = ", ".join(
+            f"{k}={v}" for k, v in (("augment_copies", c["augment_copies"]), ("auxiliary", Path(c["auxiliary"]).name)) if v
+        ) or "-"
         per = " | ".join(f"{row['per_label_f1'].get(l, 0):.2f}" for l in labels)
         lines.append(
-            f"| {row['setting']} | {row['data_hash'][:6]} | {row['seqeval_micro_f1']:.3f} | {row['overlap_micro_f1']:.3f} | {per} | {row['seconds'] / 60:.1f} |"
+            f"| {c['base_model']} | {c['window_tokens']}/{c['stride_tokens']} | {c['learning_rate']:g} | {c['epochs']:g} | {other} "
+            f"| {row['data_hash'][:6]} | {row['seqeval_micro_f1']:.3f} | {row['overlap_micro_f1']:.3f} | {per} |"
         )
     (RESULTS / f"levers-{protocol}.md").write_text("\n".join(lines) + "\n")
 

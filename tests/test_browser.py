@@ -63,11 +63,17 @@ def test_paste_extract_correct_and_save(page, app_url, user_annotations, extract
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOT), full_page=True)
 
-    # Correct: remove the first predicted span, add a missed one, save.
+    # Correct: remove the first predicted span, relabel the next, add a missed one, save.
     highlighted.first.hover()  # the remove button shows on hover
     page.locator("#highlighted .remove-btn").first.click()
     wait_for_text(page, "#status", "Edited.")
     assert page.locator("#highlighted .token.highlighted").count() == len(predicted) - 1
+    # Relabel: click a span and type its new label (the tiny model never predicts CASUALTIES).
+    assert all(s.label != "CASUALTIES" for s in predicted)
+    page.locator("#highlighted .token.highlighted").first.click()
+    page.locator("#highlighted input.label-input").fill("CASUALTIES")
+    page.keyboard.press("Enter")
+    wait_for_text(page, "#status", "1 CASUALTIES")
     page.locator("#add-label input").fill("LOCATION")
     page.keyboard.press("Enter")
     page.locator("#add-text textarea, #add-text input").first.fill("Iraqi capital")
@@ -81,8 +87,9 @@ def test_paste_extract_correct_and_save(page, app_url, user_annotations, extract
     [document] = load_documents([saved])
     added = (article.index("Iraqi capital"), article.index("Iraqi capital") + len("Iraqi capital"), "LOCATION")
     # The first prediction was removed; the added span replaces any prediction it overlaps.
-    kept = {(s.start, s.end, s.label) for s in predicted[1:] if s.end <= added[0] or added[1] <= s.start}
-    expected = kept | {added}
+    relabelled = predicted[1]
+    kept = {(s.start, s.end, s.label) for s in predicted[2:] if s.end <= added[0] or added[1] <= s.start}
+    expected = kept | {added, (relabelled.start, relabelled.end, "CASUALTIES")}
     assert {(s.start, s.end, s.label) for s in document.spans} == expected
     assert document.text == article and document.source == "user"
 
