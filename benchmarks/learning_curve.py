@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from model.base import load_tokenizer  # noqa: E402
 from model.schema import LABEL_NAMES  # noqa: E402
 from training.config import TrainingConfig  # noqa: E402
-from training.corpus import load_documents  # noqa: E402
+from training.corpus import corpus_hash, load_documents  # noqa: E402
 from training.evaluate import crossval  # noqa: E402
 from training.jobs import crossval_dir  # noqa: E402
 from training.report import write_report  # noqa: E402
@@ -50,8 +50,15 @@ def main() -> None:
     documents = load_documents()
     authored = sum(d.source == "authored" for d in documents)
     tokenizer = load_tokenizer(config.base_model)
+    # Points are saved as they finish (the whole curve takes about an hour on 2 cores), so a rerun resumes.
+    partial = RESULTS / "learning_curve.partial.json"
+    done = {p["authored_texts"]: p for p in json.loads(partial.read_text())} if partial.exists() else {}
     points = []
     for size in (*SIZES, authored):
+        if size in done and done[size]["data_hash"] == corpus_hash(documents) and size < authored:
+            points.append(done[size])
+            print(f"{size} authored: cached", flush=True)
+            continue
         # Training set of one fold: four seeds plus the authored sample (folds differ by one seed only).
         sample = crossval_sample(documents, config, size)
         point_config = replace(config, epochs=round(epochs_for(sample, config, tokenizer), 2)) if size < authored else config
@@ -71,10 +78,13 @@ def main() -> None:
             }
         )
         print(f"{size} authored: mean F1 {points[-1]['mean_seqeval_micro_f1']:.3f}", flush=True)
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        partial.write_text(json.dumps(points, indent=2))
         if size == authored:
             write_report(report, crossval_dir(config, documents), "Leave-one-document-out cross-validation", "python benchmarks/learning_curve.py")
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "learning_curve.json").write_text(json.dumps(points, indent=2))
+    partial.unlink()
     write_table(points)
     plot(points)
 

@@ -19,6 +19,7 @@ CHROMIUM_FLAGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 SCREENSHOT = REPO_ROOT / "reports" / "browser" / "app-highlighted.png"
+FAILURE_SCREENSHOT = REPO_ROOT / "reports" / "browser" / "failure.png"
 
 if not Path(CHROMIUM).exists():
     if os.environ.get("CI"):
@@ -39,10 +40,31 @@ def page(tmp_path):
 
 
 def wait_for_text(page, selector: str, text: str, timeout: int = 120_000) -> None:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(
+            "([selector, text]) => (document.querySelector(selector)?.innerText || '').includes(text)",
+            arg=[selector, text],
+            timeout=timeout,
+        )
+    except PlaywrightTimeout:
+        # Say what the page shows instead, so a failure in CI can be diagnosed from the log alone.
+        FAILURE_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(FAILURE_SCREENSHOT), full_page=True)
+        shown = page.locator(selector).inner_text() if page.locator(selector).count() else "(no element)"
+        toasts = page.locator(".toast-body").all_inner_texts()
+        raise AssertionError(f"{selector} never showed {text!r}; it shows {shown!r}; toasts: {toasts}") from None
+
+
+def choose(page, dropdown: str, option: str) -> None:
+    """Pick a Gradio dropdown option the way a user does: open the list and click the option."""
+    page.locator(f"{dropdown} input").click()
+    page.get_by_role("option", name=option, exact=True).click()
     page.wait_for_function(
-        "([selector, text]) => (document.querySelector(selector)?.innerText || '').includes(text)",
-        arg=[selector, text],
-        timeout=timeout,
+        "([selector, option]) => document.querySelector(selector)?.value === option",
+        arg=[f"{dropdown} input", option],
+        timeout=30_000,
     )
 
 
@@ -74,8 +96,7 @@ def test_paste_extract_correct_and_save(page, app_url, user_annotations, extract
     page.locator("#highlighted input.label-input").fill("CASUALTIES")
     page.keyboard.press("Enter")
     wait_for_text(page, "#status", "1 CASUALTIES")
-    page.locator("#add-label input").fill("LOCATION")
-    page.keyboard.press("Enter")
+    choose(page, "#add-label", "LOCATION")
     page.locator("#add-text textarea, #add-text input").first.fill("Iraqi capital")
     page.locator("#add-span").click()
     wait_for_text(page, "#status", "Added LOCATION 'Iraqi capital'")
