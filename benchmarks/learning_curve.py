@@ -7,7 +7,7 @@ are only ever training data. Every point uses the default settings, with at
 least ``MIN_STEPS`` optimisation steps so that the smallest training sets are
 not judged on a handful of updates.
 
-    python benchmarks/learning_curve.py
+    python benchmarks/learning_curve.py [--fresh]
 
 Writes ``benchmarks/results/learning_curve.{json,md,png}``; the point with all
 texts is also the cross-validation report of the default settings
@@ -37,6 +37,7 @@ from training.train import training_rows  # noqa: E402
 RESULTS = Path(__file__).resolve().parent / "results"
 SIZES = (0, 40, 80, 160)
 MIN_STEPS = 100
+CURVE = RESULTS / "learning_curve.json"
 
 
 def epochs_for(documents, config: TrainingConfig, tokenizer) -> float:
@@ -46,18 +47,22 @@ def epochs_for(documents, config: TrainingConfig, tokenizer) -> float:
 
 
 def main() -> None:
+    fresh = "--fresh" in sys.argv[1:]
     config = TrainingConfig()
     documents = load_documents()
     authored = sum(d.source == "authored" for d in documents)
+    data = corpus_hash(documents)
     tokenizer = load_tokenizer(config.base_model)
-    # Points are saved as they finish (the whole curve takes about an hour on 2 cores), so a rerun resumes.
-    partial = RESULTS / "learning_curve.partial.json"
-    done = {p["authored_texts"]: p for p in json.loads(partial.read_text())} if partial.exists() else {}
+    # A point takes 5-20 minutes on 2 cores. Unless --fresh, points already measured are kept,
+    # those made on an earlier, smaller corpus included (each row names its data), so the curve
+    # extends by one point when a batch of texts is added. Saved after each point, so a rerun resumes.
+    saved = json.loads(CURVE.read_text()) if CURVE.exists() and not fresh else []
+    kept = {p["authored_texts"]: p for p in saved if p["authored_texts"] < authored or p["data_hash"] == data}
     points = []
-    for size in (*SIZES, authored):
-        if size in done and done[size]["data_hash"] == corpus_hash(documents) and size < authored:
-            points.append(done[size])
-            print(f"{size} authored: cached", flush=True)
+    for size in sorted({*SIZES, *kept, authored}):
+        if size in kept:
+            points.append(kept[size])
+            print(f"{size} authored: kept from data {kept[size]['data_hash'][:12]}", flush=True)
             continue
         # Training set of one fold: four seeds plus the authored sample (folds differ by one seed only).
         sample = crossval_sample(documents, config, size)
@@ -79,12 +84,10 @@ def main() -> None:
         )
         print(f"{size} authored: mean F1 {points[-1]['mean_seqeval_micro_f1']:.3f}", flush=True)
         RESULTS.mkdir(parents=True, exist_ok=True)
-        partial.write_text(json.dumps(points, indent=2))
+        CURVE.write_text(json.dumps(sorted(points + [p for p in kept.values() if p not in points], key=lambda p: p["authored_texts"]), indent=2))
         if size == authored:
             write_report(report, crossval_dir(config, documents), "Leave-one-document-out cross-validation", "python benchmarks/learning_curve.py")
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "learning_curve.json").write_text(json.dumps(points, indent=2))
-    partial.unlink()
+    CURVE.write_text(json.dumps(points, indent=2))
     write_table(points)
     plot(points)
 
@@ -99,13 +102,13 @@ def crossval_sample(documents, config, size):
 
 
 def write_table(points) -> None:
-    head = "| authored texts | epochs | mean LODO F1 | per fold | pooled F1 | pooled overlap F1 | " + " | ".join(l[:5] for l in LABEL_NAMES) + " |"
-    lines = [head, "|---" * (6 + len(LABEL_NAMES)) + "|"]
+    head = "| authored texts | data | epochs | mean LODO F1 | per fold | pooled F1 | pooled overlap F1 | " + " | ".join(l[:5] for l in LABEL_NAMES) + " |"
+    lines = [head, "|---" * (7 + len(LABEL_NAMES)) + "|"]
     for p in points:
         folds = " ".join(f"{f:.2f}" for f in p["fold_seqeval_micro_f1"])
         labels = " | ".join(f"{p['per_label_f1'].get(l, 0):.2f}" for l in LABEL_NAMES)
         lines.append(
-            f"| {p['authored_texts']} | {p['epochs']:g} | {p['mean_seqeval_micro_f1']:.3f} | {folds} | {p['pooled_seqeval_micro_f1']:.3f} | {p['pooled_overlap_micro_f1']:.3f} | {labels} |"
+            f"| {p['authored_texts']} | {p['data_hash'][:6]} | {p['epochs']:g} | {p['mean_seqeval_micro_f1']:.3f} | {folds} | {p['pooled_seqeval_micro_f1']:.3f} | {p['pooled_overlap_micro_f1']:.3f} | {labels} |"
         )
     (RESULTS / "learning_curve.md").write_text("\n".join(lines) + "\n")
 
