@@ -57,37 +57,33 @@ def main() -> None:
     # those made on an earlier, smaller corpus included (each row names its data), so the curve
     # extends by one point when a batch of texts is added. Saved after each point, so a rerun resumes.
     saved = json.loads(CURVE.read_text()) if CURVE.exists() and not fresh else []
-    kept = {p["authored_texts"]: p for p in saved if p["authored_texts"] < authored or p["data_hash"] == data}
-    points = []
-    for size in sorted({*SIZES, *kept, authored}):
-        if size in kept:
-            points.append(kept[size])
-            print(f"{size} authored: kept from data {kept[size]['data_hash'][:12]}", flush=True)
+    curve = {p["authored_texts"]: p for p in saved if p["authored_texts"] < authored or p["data_hash"] == data}
+    for size in sorted({*SIZES, *curve, authored}):
+        if size in curve:
+            print(f"{size} authored: kept from data {curve[size]['data_hash'][:12]}", flush=True)
             continue
         # Training set of one fold: four seeds plus the authored sample (folds differ by one seed only).
         sample = crossval_sample(documents, config, size)
         point_config = replace(config, epochs=round(epochs_for(sample, config, tokenizer), 2)) if size < authored else config
         started = time.perf_counter()
         report = crossval(documents, point_config, authored_limit=size, progress=False)
-        points.append(
-            {
-                "authored_texts": size,
-                "epochs": point_config.epochs,
-                "mean_seqeval_micro_f1": report["mean"]["seqeval_micro_f1"],
-                "fold_seqeval_micro_f1": [f["seqeval_micro_f1"] for f in report["folds"]],
-                "pooled_seqeval_micro_f1": report["pooled"]["seqeval"]["micro"]["f1"],
-                "pooled_overlap_micro_f1": report["pooled"]["overlap"]["micro"]["f1"],
-                "per_label_f1": {l: v["f1"] for l, v in report["pooled"]["seqeval"]["per_label"].items()},
-                "seconds": time.perf_counter() - started,
-                "data_hash": report["data_hash"],
-            }
-        )
-        print(f"{size} authored: mean F1 {points[-1]['mean_seqeval_micro_f1']:.3f}", flush=True)
+        curve[size] = {
+            "authored_texts": size,
+            "epochs": point_config.epochs,
+            "mean_seqeval_micro_f1": report["mean"]["seqeval_micro_f1"],
+            "fold_seqeval_micro_f1": [f["seqeval_micro_f1"] for f in report["folds"]],
+            "pooled_seqeval_micro_f1": report["pooled"]["seqeval"]["micro"]["f1"],
+            "pooled_overlap_micro_f1": report["pooled"]["overlap"]["micro"]["f1"],
+            "per_label_f1": {l: v["f1"] for l, v in report["pooled"]["seqeval"]["per_label"].items()},
+            "seconds": time.perf_counter() - started,
+            "data_hash": report["data_hash"],
+        }
+        print(f"{size} authored: mean F1 {curve[size]['mean_seqeval_micro_f1']:.3f}", flush=True)
         RESULTS.mkdir(parents=True, exist_ok=True)
-        CURVE.write_text(json.dumps(sorted(points + [p for p in kept.values() if p not in points], key=lambda p: p["authored_texts"]), indent=2))
+        CURVE.write_text(json.dumps([curve[k] for k in sorted(curve)], indent=2))
         if size == authored:
             write_report(report, crossval_dir(config, documents), "Leave-one-document-out cross-validation", "python benchmarks/learning_curve.py")
-    CURVE.write_text(json.dumps(points, indent=2))
+    points = [curve[k] for k in sorted(curve)]
     write_table(points)
     plot(points)
 

@@ -32,6 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from model.schema import LABEL_NAMES  # noqa: E402
 from training.auxiliary import load_auxiliary  # noqa: E402
 from training.config import TrainingConfig  # noqa: E402
 from training.corpus import corpus_hash, load_documents  # noqa: E402
@@ -97,7 +98,7 @@ def run(protocol: str, arguments: list[str]) -> None:
 
 
 def write_table(protocol: str, results: dict) -> None:
-    labels = ["TRIGGER", "ATTACKER", "WEAPON", "TARGET", "LOCATION", "TIME", "INTERCEPTOR", "CASUALTIES", "DAMAGE"]
+    labels = LABEL_NAMES
     lines = [
         "| encoder | window/stride | learning rate | epochs | other | data | micro F1 | overlap F1 | "
         + " | ".join(l[:5] for l in labels) + " |",

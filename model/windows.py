@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-# Chosen by held-out transfer to the real articles (README, "Choosing the settings"):
+# Chosen by held-out transfer to the real articles (README, "How the settings were chosen"):
 # 128-token windows gave more updates per epoch than 256 at the same cost, and scored higher.
 DEFAULT_WINDOW_TOKENS = 128
 DEFAULT_STRIDE_TOKENS = 32
