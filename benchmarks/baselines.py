@@ -17,20 +17,18 @@ from __future__ import annotations
 import json
 import random
 import re
-import sys
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Sequence
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from model.schema import LABEL_NAMES  # noqa: E402
-from model.spans import Span  # noqa: E402
-from model.tagging import is_word_boundary  # noqa: E402
-from training.config import TrainingConfig  # noqa: E402
-from training.corpus import Document, load_documents  # noqa: E402
-from training.evaluate import crossval  # noqa: E402
+from eventslots.model.schema import LABEL_NAMES
+from eventslots.model.spans import Span
+from eventslots.model.tagging import is_word_boundary
+from eventslots.training.config import TrainingConfig
+from eventslots.training.corpus import Document, load_documents
+from eventslots.training.evaluate import crossval
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

@@ -20,11 +20,9 @@ import json
 import multiprocessing
 import resource
 import statistics
-import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 RESULTS = Path(__file__).resolve().parent / "results"
 # The pipeline's default (one chunk at a time, "simple" aggregation), then batched, then with
@@ -34,8 +32,8 @@ SYSTEMS = ("predict_batch", "pipeline", "pipeline, batch 8", "pipeline, batch 8,
 
 def agreement(ours: list[list[tuple]], theirs: list[list[tuple]], mode: str) -> float:
     """Micro F1 of another system's spans scored against predict's, by the project's own span metrics."""
-    from model.spans import Span
-    from training.metrics import Scored, span_scores
+    from eventslots.model.spans import Span
+    from eventslots.training.metrics import Scored, span_scores
 
     texts = seed_texts()
 
@@ -47,7 +45,7 @@ def agreement(ours: list[list[tuple]], theirs: list[list[tuple]], mode: str) -> 
 
 
 def seed_texts() -> list[str]:
-    from model.paths import SEEDS_DIR
+    from eventslots.model.paths import SEEDS_DIR
 
     return [p.read_text(encoding="utf-8") for p in sorted(SEEDS_DIR.glob("*.txt"))]
 
@@ -56,7 +54,7 @@ def run_system(name: str, model_dir: str, repeats: int, queue) -> None:
     import torch
 
     torch.set_num_threads(2)
-    from model.inference import Extractor
+    from eventslots.model.inference import Extractor
 
     texts = seed_texts()
     extractor = Extractor.load(model_dir)
@@ -109,7 +107,7 @@ def run_system(name: str, model_dir: str, repeats: int, queue) -> None:
 
 
 def main() -> None:
-    from model.paths import default_model_dir
+    from eventslots.model.paths import default_model_dir
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", default=str(default_model_dir()))

@@ -23,16 +23,15 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from model.base import load_tokenizer  # noqa: E402
-from model.schema import LABEL_NAMES  # noqa: E402
-from training.config import TrainingConfig  # noqa: E402
-from training.corpus import corpus_hash, load_documents  # noqa: E402
-from training.evaluate import crossval  # noqa: E402
-from training.jobs import crossval_dir  # noqa: E402
-from training.report import write_report  # noqa: E402
-from training.train import training_rows  # noqa: E402
+from eventslots.model.base import load_tokenizer
+from eventslots.model.schema import LABEL_NAMES
+from eventslots.training.config import TrainingConfig
+from eventslots.training.corpus import corpus_hash, load_documents
+from eventslots.training.evaluate import crossval
+from eventslots.training.jobs import crossval_dir
+from eventslots.training.report import write_report
+from eventslots.training.train import training_rows
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SIZES = (0, 40, 80, 160)

@@ -30,14 +30,13 @@ import time
 from dataclasses import fields, replace
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from model.schema import LABEL_NAMES  # noqa: E402
-from training.auxiliary import load_auxiliary  # noqa: E402
-from training.config import TrainingConfig  # noqa: E402
-from training.corpus import corpus_hash, load_documents  # noqa: E402
-from training.evaluate import crossval, evaluate_predictor, extractor_for, headline  # noqa: E402
-from training.train import train  # noqa: E402
+from eventslots.model.schema import LABEL_NAMES
+from eventslots.training.auxiliary import load_auxiliary
+from eventslots.training.config import TrainingConfig
+from eventslots.training.corpus import corpus_hash, load_documents
+from eventslots.training.evaluate import crossval, evaluate_predictor, extractor_for, headline
+from eventslots.training.train import train
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from training.corpus import AnnotationError, annotation_files
-from training.formats import FORMATS, export_annotations, import_annotations
-from training.validation import validate_files
+from eventslots.training.corpus import AnnotationError, annotation_files
+from eventslots.training.formats import FORMATS, export_annotations, import_annotations
+from eventslots.training.validation import validate_files
 
 
 def register(commands) -> None:
@@ -72,8 +72,8 @@ def run_import(args) -> int:
 
 
 def run_sample(args) -> int:
-    from training.agreement import blank_markup, draw_sample
-    from training.corpus import load_documents
+    from eventslots.training.agreement import blank_markup, draw_sample
+    from eventslots.training.corpus import load_documents
 
     documents = load_documents(args.paths or None, [args.source] if args.source else None)
     sample = draw_sample(documents, args.fraction, args.seed)
@@ -89,8 +89,8 @@ def run_sample(args) -> int:
 def run_stats(args) -> int:
     import json
 
-    from training.corpus import load_documents
-    from training.makeup import corpus_makeup, makeup_markdown
+    from eventslots.training.corpus import load_documents
+    from eventslots.training.makeup import corpus_makeup, makeup_markdown
 
     try:
         documents = load_documents(args.paths or None, [args.source] if args.source else None)
@@ -103,10 +103,10 @@ def run_stats(args) -> int:
 
 
 def run_agree(args) -> int:
-    from training.agreement import score_agreement
-    from training.corpus import load_documents
-    from training.formats import read_documents
-    from training.report import per_label_table, summary_table
+    from eventslots.training.agreement import score_agreement
+    from eventslots.training.corpus import load_documents
+    from eventslots.training.formats import read_documents
+    from eventslots.training.report import per_label_table, summary_table
 
     try:
         first = load_documents([args.first])

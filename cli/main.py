@@ -6,11 +6,14 @@ import argparse
 import signal
 import sys
 
+from eventslots import __version__
+
 from . import annotations, serving, training
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="eventslots", description="Tag attack-event slots in news text.")
+    parser.add_argument("--version", action="version", version=f"eventslots {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     annotations.register(commands)
     training.register(commands)

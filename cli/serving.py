@@ -22,7 +22,7 @@ def register(commands) -> None:
 
 
 def run_predict(args) -> int:
-    from model.inference import Extractor, ModelNotFoundError
+    from eventslots.model.inference import Extractor, ModelNotFoundError
 
     try:
         extractor = Extractor.load(args.model)
@@ -36,13 +36,13 @@ def run_predict(args) -> int:
 
 
 def run_serve(args) -> int:
-    from model.paths import default_model_dir
-    from serve.app import serve
+    from eventslots.model.paths import default_model_dir
+    from eventslots.serve.app import serve
 
     model_dir = Path(args.model) if args.model else default_model_dir()
     if not (model_dir / "config.json").exists() and not args.no_train:
-        from training.config import TrainingConfig
-        from training.jobs import train_and_save
+        from eventslots.training.config import TrainingConfig
+        from eventslots.training.jobs import train_and_save
 
         print(f"No model at {model_dir}: training the default model first (a few minutes on a laptop CPU).", flush=True)
         metadata = train_and_save(TrainingConfig(), model_dir)

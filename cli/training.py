@@ -7,8 +7,8 @@ import sys
 import time
 from dataclasses import MISSING
 
-from training.config import TrainingConfig, config_fields
-from training.corpus import AnnotationError
+from eventslots.training.config import TrainingConfig, config_fields
+from eventslots.training.corpus import AnnotationError
 
 
 def add_config_options(parser) -> None:
@@ -57,7 +57,7 @@ def _command_line() -> str:
 
 
 def run_train(args) -> int:
-    from training.jobs import train_and_save
+    from eventslots.training.jobs import train_and_save
 
     started = time.perf_counter()
     try:
@@ -74,15 +74,15 @@ def run_train(args) -> int:
 
 
 def run_evaluate(args) -> int:
-    from model.inference import ModelNotFoundError
-    from training.jobs import evaluate_model
+    from eventslots.model.inference import ModelNotFoundError
+    from eventslots.training.jobs import evaluate_model
 
     try:
         result = evaluate_model(args.model, args.annotations or None, args.report_dir, _command_line())
     except (AnnotationError, ModelNotFoundError) as error:
         print(f"eventslots evaluate: {error}", file=sys.stderr)
         return 1
-    from training.report import per_label_table, summary_table
+    from eventslots.training.report import per_label_table, summary_table
 
     print(summary_table(result))
     print()
@@ -92,8 +92,8 @@ def run_evaluate(args) -> int:
 
 
 def run_wikievents(args) -> int:
-    from training.auxiliary import load_auxiliary
-    from training.wikievents import build_wikievents
+    from eventslots.training.auxiliary import load_auxiliary
+    from eventslots.training.wikievents import build_wikievents
 
     try:
         count = build_wikievents(args.paths, args.output)
@@ -106,8 +106,8 @@ def run_wikievents(args) -> int:
 
 
 def run_crossval(args) -> int:
-    from training.jobs import crossval_and_report
-    from training.report import folds_table, per_label_table
+    from eventslots.training.jobs import crossval_and_report
+    from eventslots.training.report import folds_table, per_label_table
 
     try:
         report, out_dir = crossval_and_report(config_from(args), args.annotations, _command_line())

@@ -12,10 +12,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from model.paths import SEEDS_DIR  # noqa: E402
-from serve.app import serve  # noqa: E402
+from eventslots.model.paths import SEEDS_DIR
+from eventslots.serve.app import serve
 
 PORT = 7877
 OUT = Path(__file__).resolve().parent / "app.png"

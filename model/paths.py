@@ -1,19 +1,64 @@
-"""Where the project keeps its data and models, and the settings that move them."""
+"""Where eventslots finds its shipped data and keeps what it writes.
+
+Two places, never confused:
+
+- **The package** (read-only): the annotated corpus (``annotations/``) and the
+  seed articles (``seeds/``) are installed inside ``eventslots`` beside
+  ``model/``, whether from a checkout (editable) or a wheel.
+- **The workspace** (written): models, reports and the annotations users save.
+  It is ``$EVENTSLOTS_HOME`` if set, else the current directory, so it never
+  depends on where the package is installed. In a checkout, run from the
+  repository root, the workspace is the checkout itself.
+"""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-ANNOTATIONS_DIR = REPO_ROOT / "annotations"
-SEEDS_DIR = REPO_ROOT / "seeds"
-# Inside the repository, ignored by git; EVENTSLOTS_MODEL points elsewhere.
-DEFAULT_MODEL_DIR = REPO_ROOT / "models" / "default"
+# model/ sits beside annotations/ and seeds/ both in the repository and in site-packages/eventslots/.
+PACKAGE_DATA = Path(__file__).resolve().parent.parent
+CORPUS_DIR = PACKAGE_DATA / "annotations"
+SEEDS_DIR = PACKAGE_DATA / "seeds"
+
+HOME_ENV = "EVENTSLOTS_HOME"
 MODEL_ENV = "EVENTSLOTS_MODEL"
 
 
+def workspace() -> Path:
+    """``$EVENTSLOTS_HOME`` or the current directory."""
+    configured = os.environ.get(HOME_ENV)
+    return Path(configured).expanduser() if configured else Path.cwd()
+
+
+def workspace_annotations_dir() -> Path:
+    """Annotation files a user adds; every ``*.jsonl`` under it joins the shipped corpus."""
+    return workspace() / "annotations"
+
+
+def user_annotations_dir() -> Path:
+    """Where the app (and other tools) save new annotations."""
+    return workspace_annotations_dir() / "user"
+
+
+def models_dir() -> Path:
+    return workspace() / "models"
+
+
+def reports_dir() -> Path:
+    return workspace() / "reports"
+
+
 def default_model_dir() -> Path:
-    """The model ``predict()`` and the app use: ``$EVENTSLOTS_MODEL`` or ``models/default``."""
+    """The model ``predict()`` and the app use: ``$EVENTSLOTS_MODEL`` or ``<workspace>/models/default``."""
     configured = os.environ.get(MODEL_ENV)
-    return Path(configured).expanduser() if configured else DEFAULT_MODEL_DIR
+    return Path(configured).expanduser() if configured else models_dir() / "default"
+
+
+def corpus_roots() -> list[Path]:
+    """The shipped corpus and the workspace's annotations, once each (they are one folder in a checkout)."""
+    roots: list[Path] = []
+    for root in (CORPUS_DIR, workspace_annotations_dir()):
+        if root.is_dir() and all(root.resolve() != r.resolve() for r in roots):
+            roots.append(root)
+    return roots

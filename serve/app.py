@@ -7,10 +7,10 @@ from pathlib import Path
 
 import gradio as gr
 
-from model.inference import Extractor, ModelNotFoundError
-from model.paths import ANNOTATIONS_DIR, SEEDS_DIR, default_model_dir
-from model.schema import COLOURS, LABEL_NAMES, LABELS
-from model.spans import Span
+from eventslots.model.inference import Extractor, ModelNotFoundError
+from eventslots.model.paths import SEEDS_DIR, default_model_dir
+from eventslots.model.schema import COLOURS, LABEL_NAMES, LABELS
+from eventslots.model.spans import Span
 
 from .editing import TABLE_HEADERS, EditError, add_span, from_highlight, from_table, save_correction, to_highlight, to_table
 
@@ -75,7 +75,7 @@ def _spans(state) -> list[Span]:
     return [Span(**s) for s in (state or {}).get("spans", [])]
 
 
-def build_app(model_dir: str | Path | None = None, annotations_dir: str | Path = ANNOTATIONS_DIR) -> gr.Blocks:
+def build_app(model_dir: str | Path | None = None, annotations_dir: str | Path | None = None) -> gr.Blocks:
     holder = ModelHolder(model_dir)
 
     def extract(text):

@@ -11,12 +11,12 @@ import time
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from model.paths import ANNOTATIONS_DIR
-from model.schema import LABEL_NAMES
-from model.spans import Span
-from training.corpus import Document, write_new_file
-from training.formats import existing_ids
-from training.validation import check_record, tidy_span
+from eventslots.model.paths import corpus_roots, workspace_annotations_dir
+from eventslots.model.schema import LABEL_NAMES
+from eventslots.model.spans import Span
+from eventslots.training.corpus import Document, write_new_file
+from eventslots.training.formats import existing_ids
+from eventslots.training.validation import check_record, tidy_span
 
 USER_DIR_NAME = "user"
 TABLE_HEADERS = ["label", "text", "score", "start", "end"]
@@ -129,7 +129,7 @@ def slug(name: str) -> str:
 
 
 def save_correction(
-    text: str, spans: Sequence[Span], name: str, annotations_dir: str | Path = ANNOTATIONS_DIR
+    text: str, spans: Sequence[Span], name: str, annotations_dir: str | Path | None = None
 ) -> Path:
     """Validate and write a new file ``annotations/user/<date>-<name>.jsonl``; never overwrites."""
     if not text.strip():
@@ -138,7 +138,7 @@ def save_correction(
     if not base:
         raise EditError("Give the annotation a name made of letters or digits.")
     stem = f"{time.strftime('%Y-%m-%d')}-{base}"
-    annotations_dir = Path(annotations_dir)
+    annotations_dir = Path(annotations_dir) if annotations_dir else workspace_annotations_dir()
     path = annotations_dir / USER_DIR_NAME / f"{stem}.jsonl"
     document = Document(
         f"user-{stem}",
@@ -152,7 +152,7 @@ def save_correction(
         raise EditError("Not saved; fix these first: " + "; ".join(problems))
     if path.exists():
         raise EditError(f"{path.name} already exists in {path.parent}; choose another name (nothing was overwritten).")
-    taken = existing_ids([annotations_dir])
+    taken = existing_ids([*corpus_roots(), annotations_dir] if annotations_dir.is_dir() else corpus_roots())
     if document.id in taken:
         raise EditError(f"The id {document.id} is already used at {taken[document.id]}; choose another name.")
     try:

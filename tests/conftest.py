@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from model.base import load_tokenizer
-from model.paths import ANNOTATIONS_DIR, SEEDS_DIR
-from training.corpus import load_documents
+from eventslots.model.base import load_tokenizer
+from eventslots.model.paths import CORPUS_DIR, SEEDS_DIR
+from eventslots.training.corpus import load_documents
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -21,7 +21,7 @@ def tokenizer():
 
 @pytest.fixture(scope="session")
 def seed_documents():
-    return load_documents([ANNOTATIONS_DIR / "seeds"])
+    return load_documents([CORPUS_DIR / "seeds"])
 
 
 @pytest.fixture
@@ -35,7 +35,7 @@ def tiny_file(tmp_path) -> Path:
 def seed_files(tmp_path) -> Path:
     """A copy of the seed annotations in a temporary folder, safe to corrupt."""
     folder = tmp_path / "annotations"
-    shutil.copytree(ANNOTATIONS_DIR / "seeds", folder)
+    shutil.copytree(CORPUS_DIR / "seeds", folder)
     return folder
 
 
@@ -52,23 +52,23 @@ TINY_STEPS = 40
 
 @pytest.fixture(scope="session")
 def tiny_config():
-    from training.config import TrainingConfig
+    from eventslots.training.config import TrainingConfig
 
     return TrainingConfig(sources="seed", **TINY_CONFIG)
 
 
 @pytest.fixture(scope="session")
 def trained_model_dir(tmp_path_factory, tiny_config) -> Path:
-    from training.jobs import train_and_save
+    from eventslots.training.jobs import train_and_save
 
     output = tmp_path_factory.mktemp("models") / "tiny"
-    train_and_save(tiny_config, output, [str(ANNOTATIONS_DIR / "seeds")], progress=False, max_steps=TINY_STEPS)
+    train_and_save(tiny_config, output, [str(CORPUS_DIR / "seeds")], progress=False, max_steps=TINY_STEPS)
     return output
 
 
 @pytest.fixture(scope="session")
 def extractor(trained_model_dir):
-    from model.inference import Extractor
+    from eventslots.model.inference import Extractor
 
     return Extractor.load(trained_model_dir)
 
@@ -83,7 +83,7 @@ def user_annotations(tmp_path_factory) -> Path:
 def app_url(trained_model_dir, user_annotations):
     import socket
 
-    from serve.app import CSS, build_app
+    from eventslots.serve.app import CSS, build_app
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

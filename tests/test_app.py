@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from gradio_client import Client
 
-from model.paths import SEEDS_DIR
-from serve.app import MAX_CHARS
+from eventslots.model.paths import SEEDS_DIR
+from eventslots.serve.app import MAX_CHARS
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from model.paths import REPO_ROOT, SEEDS_DIR
-from training.corpus import load_documents
+from eventslots.model.paths import SEEDS_DIR
+from eventslots.training.corpus import load_documents
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # Flags for a root user on a machine with no network beyond localhost (see field notes).

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from model.schema import ID2LABEL
-from model.tagging import tags_to_spans
-from training.dataset import IGNORE, build_dataset, fold_count, fold_split
+from eventslots.model.schema import ID2LABEL
+from eventslots.model.tagging import tags_to_spans
+from eventslots.training.dataset import IGNORE, build_dataset, fold_count, fold_split
 
 WINDOW, STRIDE = 64, 16  # small windows, so every seed article needs many of them
 
@@ -20,7 +20,7 @@ def test_folds_hold_out_one_real_document(seed_documents, tokenizer):
 
 
 def test_authored_documents_are_never_held_out(seed_documents, tokenizer):
-    from training.corpus import Document
+    from eventslots.training.corpus import Document
 
     authored = Document("authored-x-001", "Rockets hit Sderot.", (), "authored")
     dataset = build_dataset([*seed_documents, authored], tokenizer, WINDOW, STRIDE)

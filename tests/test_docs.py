@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
 
-from model.paths import REPO_ROOT
-from model.schema import markdown_table
+from eventslots.model.schema import markdown_table
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
 
 README = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
 

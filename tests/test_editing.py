@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from model.spans import Span
-from serve.editing import EditError, add_span, from_highlight, from_table, save_correction, to_highlight, to_table
-from training.corpus import load_documents
+from eventslots.model.spans import Span
+from eventslots.serve.editing import EditError, add_span, from_highlight, from_table, save_correction, to_highlight, to_table
+from eventslots.training.corpus import load_documents
 
 TEXT = "Two drones were shot down over Erbil on Sunday, officials said."
 SPANS = [Span(0, 10, "WEAPON", "Two drones"), Span(16, 25, "TRIGGER", "shot down")]

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from cli.main import main
-from training.corpus import AnnotationError, load_documents
-from training.formats import FORMATS, import_annotations
+from eventslots.cli.main import main
+from eventslots.training.corpus import AnnotationError, load_documents
+from eventslots.training.formats import FORMATS, import_annotations
 
 
 def _round_trip(documents, format, tmp_path):
@@ -27,8 +27,8 @@ def test_seed_corpus_round_trip_is_identity(seed_documents, format, tmp_path):
 
 
 def test_round_trip_keeps_metadata_and_odd_whitespace(tmp_path):
-    from model.spans import Span
-    from training.corpus import Document
+    from eventslots.model.spans import Span
+    from eventslots.training.corpus import Document
 
     text = "  Drone\u00a0strike\t on [Kyiv] |today|.\r\n\n"
     spans = (Span(2, 7, "WEAPON", "Drone"), Span(8, 14, "TRIGGER", "strike"), Span(20, 24, "TARGET", "Kyiv"))

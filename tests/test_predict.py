@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from model import LABEL_NAMES, ModelNotFoundError, Span
-from model.paths import SEEDS_DIR
+from eventslots import LABEL_NAMES, ModelNotFoundError, Span
+from eventslots.model.paths import SEEDS_DIR
 
 
 def check_invariants(text: str, spans: list[Span]) -> None:
@@ -68,21 +68,21 @@ def test_span_converts_to_pipeline_shape():
 
 
 def test_module_predict_uses_the_configured_model(trained_model_dir, monkeypatch):
-    import model
-    from model import inference
+    import eventslots
+    from eventslots.model import inference
 
     monkeypatch.setenv("EVENTSLOTS_MODEL", str(trained_model_dir))
     text = (SEEDS_DIR / "000_16352e49a1ab6733.txt").read_text(encoding="utf-8")
-    assert model.predict(text) == inference.Extractor.load(trained_model_dir).predict(text)
-    assert model.predict_batch([text, ""])[1] == []
+    assert eventslots.predict(text) == inference.Extractor.load(trained_model_dir).predict(text)
+    assert eventslots.predict_batch([text, ""])[1] == []
 
 
 def test_missing_model_says_how_to_train(tmp_path, monkeypatch):
-    import model
+    import eventslots
 
     monkeypatch.setenv("EVENTSLOTS_MODEL", str(tmp_path / "nothing-here"))
     with pytest.raises(ModelNotFoundError, match="eventslots train"):
-        model.predict("Rockets hit Sderot.")
+        eventslots.predict("Rockets hit Sderot.")
 
 
 def test_non_string_input_is_refused(extractor):
@@ -95,7 +95,7 @@ def test_predict_command_prints_one_json_object_per_document(trained_model_dir, 
     first.write_text((SEEDS_DIR / "004_30bd4df8f24fa5f0.txt").read_text(encoding="utf-8"))
     second.write_text("")
     result = subprocess.run(
-        [sys.executable, "-m", "cli.main", "predict", str(first), str(second), "--model", str(trained_model_dir)],
+        [sys.executable, "-m", "eventslots", "predict", str(first), str(second), "--model", str(trained_model_dir)],
         capture_output=True, text=True, check=True,
     )
     lines = [json.loads(line) for line in result.stdout.splitlines()]
@@ -104,7 +104,7 @@ def test_predict_command_prints_one_json_object_per_document(trained_model_dir, 
     text = first.read_text()
     assert all(text[s["start"] : s["end"]] == s["text"] for s in lines[0]["spans"])
     from_stdin = subprocess.run(
-        [sys.executable, "-m", "cli.main", "predict", "--model", str(trained_model_dir)],
+        [sys.executable, "-m", "eventslots", "predict", "--model", str(trained_model_dir)],
         input=text, capture_output=True, text=True, check=True,
     )
     assert json.loads(from_stdin.stdout)["spans"] == lines[0]["spans"]

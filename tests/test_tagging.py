@@ -5,9 +5,9 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from model.schema import LABEL_NAMES
-from model.spans import Span
-from model.tagging import spans_to_tags, tags_to_spans, word_tokens
+from eventslots.model.schema import LABEL_NAMES
+from eventslots.model.spans import Span
+from eventslots.model.tagging import spans_to_tags, tags_to_spans, word_tokens
 
 alphabet = st.sampled_from(list("abcXYZ019 -.,'’()\n\t") + ["é", "😀", "北", "\u200b"])
 

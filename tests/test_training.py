@@ -15,15 +15,17 @@ from pathlib import Path
 
 import pytest
 
-from model.inference import Extractor
-from model.paths import ANNOTATIONS_DIR, REPO_ROOT, SEEDS_DIR
-from training.corpus import load_documents
-from training.evaluate import crossval, evaluate_predictor, extractor_for, headline
-from training.modeldir import publish
-from training.report import write_report
-from training.train import train
+from eventslots.model.inference import Extractor
+from eventslots.model.paths import CORPUS_DIR, SEEDS_DIR
+from eventslots.training.corpus import load_documents
+from eventslots.training.evaluate import crossval, evaluate_predictor, extractor_for, headline
+from eventslots.training.modeldir import publish
+from eventslots.training.report import write_report
+from eventslots.training.train import train
 
-SEEDS = str(ANNOTATIONS_DIR / "seeds")
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+SEEDS = str(CORPUS_DIR / "seeds")
 
 
 def tree_digest(path: Path) -> str:
@@ -57,7 +59,7 @@ def test_model_directory_is_a_standard_hf_directory(trained_model_dir, tiny_conf
 def test_train_command_smoke_run(tmp_path):
     output = tmp_path / "model"
     result = subprocess.run(
-        [sys.executable, "-m", "cli.main", "train", "--sources", "seed", "--window-tokens", "128",
+        [sys.executable, "-m", "eventslots", "train", "--sources", "seed", "--window-tokens", "128",
          "--stride-tokens", "32", "--max-steps", "2", "--output", str(output)],
         capture_output=True, text=True, cwd=REPO_ROOT,
     )
@@ -93,7 +95,7 @@ def previous_model(trained_model_dir, tmp_path) -> Path:
 def test_killed_training_leaves_the_previous_model_intact(previous_model):
     before = tree_digest(previous_model)
     process = subprocess.Popen(
-        [sys.executable, "-m", "cli.main", "train", "--sources", "seed", "--window-tokens", "128",
+        [sys.executable, "-m", "eventslots", "train", "--sources", "seed", "--window-tokens", "128",
          "--stride-tokens", "32", "--epochs", "50", "--output", str(previous_model)],
         cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )
@@ -106,7 +108,7 @@ def test_killed_training_leaves_the_previous_model_intact(previous_model):
 
 
 def test_a_failure_while_writing_leaves_the_previous_model_intact(previous_model, seed_documents, tiny_config, monkeypatch):
-    from training import modeldir
+    from eventslots.training import modeldir
 
     before = tree_digest(previous_model)
     trained = train(seed_documents, tiny_config, progress=False, max_steps=1)
@@ -122,9 +124,9 @@ def test_a_failure_while_writing_leaves_the_previous_model_intact(previous_model
 
 
 def test_a_saved_correction_is_used_by_the_next_training(tmp_path, tiny_config):
-    from model.spans import Span
-    from serve.editing import save_correction
-    from training.jobs import train_and_save
+    from eventslots.model.spans import Span
+    from eventslots.serve.editing import save_correction
+    from eventslots.training.jobs import train_and_save
 
     text = "Gunmen attacked a checkpoint in Mosul on Friday."
     save_correction(text, [Span(0, 6, "ATTACKER", "Gunmen"), Span(7, 15, "TRIGGER", "attacked")], "checkpoint", tmp_path / "annotations")
@@ -138,7 +140,7 @@ def test_a_saved_correction_is_used_by_the_next_training(tmp_path, tiny_config):
 
 def test_evaluate_command_writes_reports(trained_model_dir, tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "cli.main", "evaluate", SEEDS, "--model", str(trained_model_dir), "--report-dir", str(tmp_path)],
+        [sys.executable, "-m", "eventslots", "evaluate", SEEDS, "--model", str(trained_model_dir), "--report-dir", str(tmp_path)],
         capture_output=True, text=True, cwd=REPO_ROOT,
     )
     assert result.returncode == 0, result.stderr

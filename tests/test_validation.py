@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from cli.main import main
-from training.validation import validate_files
+from eventslots.cli.main import main
+from eventslots.training.validation import validate_files
 
 
 def test_repository_annotations_are_valid(capsys):
@@ -97,7 +97,7 @@ def test_parentheses_are_never_inside_a_span(tmp_path):
 def test_cli_exit_status_and_output(tiny_file):
     _rewrite(tiny_file, 1, lambda r: _span(r, 1).update(label="SHOOTER"))
     result = subprocess.run(
-        [sys.executable, "-m", "cli.main", "annotations", "validate", str(tiny_file)], capture_output=True, text=True
+        [sys.executable, "-m", "eventslots", "annotations", "validate", str(tiny_file)], capture_output=True, text=True
     )
     assert result.returncode == 1
     assert f"{tiny_file}:1: tiny-1: [16:25 SHOOTER]: unknown label 'SHOOTER'" in result.stdout

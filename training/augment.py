@@ -13,7 +13,7 @@ import random
 from collections import defaultdict
 from typing import Sequence
 
-from model.spans import Span
+from eventslots.model.spans import Span
 
 from .corpus import Document
 

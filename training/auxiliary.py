@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from model.schema import LABEL_NAMES
+from eventslots.model.schema import LABEL_NAMES
 
 from .corpus import SOURCES, AnnotationError, Document, read_records
 from .validation import Problem, check_record

@@ -7,8 +7,8 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field, fields
 
-from model.base import DEFAULT_BASE_MODEL
-from model.windows import DEFAULT_STRIDE_TOKENS, DEFAULT_WINDOW_TOKENS
+from eventslots.model.base import DEFAULT_BASE_MODEL
+from eventslots.model.windows import DEFAULT_STRIDE_TOKENS, DEFAULT_WINDOW_TOKENS
 
 
 def _help(text: str, **kwargs):

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
-from model.paths import ANNOTATIONS_DIR
-from model.spans import Span
+from eventslots.model.paths import corpus_roots
+from eventslots.model.spans import Span
 
 SOURCES = ("seed", "authored", "user")
 
@@ -68,11 +68,11 @@ AGREEMENT_DIR = "agreement"
 
 
 def annotation_files(paths: Iterable[str | os.PathLike] | None = None) -> list[Path]:
-    """The ``*.jsonl`` files named, or found under the folders named (default ``annotations/``).
+    """The ``*.jsonl`` files named, or found under the folders named (default: the shipped corpus and the workspace's ``annotations/``).
 
     Hidden files and the ``agreement/`` folder are skipped when searching folders.
     """
-    roots = [Path(p) for p in paths] if paths else [ANNOTATIONS_DIR]
+    roots = [Path(p) for p in paths] if paths else corpus_roots()
     files: list[Path] = []
     for root in roots:
         if not root.is_dir():

@@ -19,9 +19,9 @@ from typing import Sequence
 
 from datasets import Dataset, DatasetDict
 
-from model.schema import LABEL2ID
-from model.tagging import spans_to_tags
-from model.windows import DEFAULT_STRIDE_TOKENS, DEFAULT_WINDOW_TOKENS, encode_text, plan_windows, window_inputs
+from eventslots.model.schema import LABEL2ID
+from eventslots.model.tagging import spans_to_tags
+from eventslots.model.windows import DEFAULT_STRIDE_TOKENS, DEFAULT_WINDOW_TOKENS, encode_text, plan_windows, window_inputs
 
 from .corpus import Document
 

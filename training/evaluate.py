@@ -7,8 +7,8 @@ import statistics
 import time
 from typing import Callable, Sequence
 
-from model.inference import Extractor
-from model.spans import Span
+from eventslots.model.inference import Extractor
+from eventslots.model.spans import Span
 
 from .auxiliary import load_auxiliary
 from .config import TrainingConfig

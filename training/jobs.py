@@ -8,9 +8,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Sequence
 
-from model.inference import Extractor
-from model.paths import REPO_ROOT, default_model_dir
-from model.schema import LABEL_NAMES, markdown_table
+from eventslots.model.inference import Extractor
+from eventslots.model.paths import default_model_dir, reports_dir
+from eventslots.model.schema import LABEL_NAMES, markdown_table
 
 from .auxiliary import load_auxiliary
 from .config import TrainingConfig, config_fields
@@ -20,7 +20,6 @@ from .modeldir import environment, write_model
 from .report import per_label_table, summary_table, write_report
 from .train import train
 
-REPORTS_DIR = REPO_ROOT / "reports"
 
 
 def train_command(config: TrainingConfig) -> str:
@@ -35,7 +34,7 @@ def train_command(config: TrainingConfig) -> str:
 
 
 def crossval_dir(config: TrainingConfig, documents: Sequence[Document]) -> Path:
-    return REPORTS_DIR / "crossval" / f"{config.fingerprint()}-{corpus_hash(documents)[:12]}"
+    return reports_dir() / "crossval" / f"{config.fingerprint()}-{corpus_hash(documents)[:12]}"
 
 
 def corpus_summary(documents: Sequence[Document]) -> dict:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Sequence
 
-from model.schema import LABEL_NAMES
+from eventslots.model.schema import LABEL_NAMES
 
 from .corpus import Document
 

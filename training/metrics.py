@@ -20,9 +20,9 @@ from typing import Iterable, Sequence
 from seqeval.metrics import classification_report
 from seqeval.scheme import IOB2
 
-from model.schema import LABEL_NAMES
-from model.spans import Span
-from model.tagging import spans_to_tags, word_tokens
+from eventslots.model.schema import LABEL_NAMES
+from eventslots.model.spans import Span
+from eventslots.model.tagging import spans_to_tags, word_tokens
 
 MISSED, SPURIOUS = "(missed)", "(spurious)"
 

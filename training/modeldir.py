@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from model.inference import SETTINGS_FILE
+from eventslots.model.inference import SETTINGS_FILE
 
 RUNS_DIR = ".runs"
 KEEP_RUNS = 2

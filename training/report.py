@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from model.schema import COLOURS, LABEL_NAMES
+from eventslots.model.schema import COLOURS, LABEL_NAMES
 
 from .metrics import MISSED, SPURIOUS
 

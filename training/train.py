@@ -19,8 +19,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from model.base import resolve_base_model
-from model.schema import ID2LABEL, LABEL2ID, OUTSIDE, TAGS
+from eventslots.model.base import resolve_base_model
+from eventslots.model.schema import ID2LABEL, LABEL2ID, OUTSIDE, TAGS
 
 from .augment import augment_documents
 from .config import TrainingConfig

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from model.paths import SEEDS_DIR
-from model.schema import LABEL_NAMES
-from model.tagging import SEPARATOR, char_class, is_word_boundary
+from eventslots.model.paths import SEEDS_DIR
+from eventslots.model.schema import LABEL_NAMES
+from eventslots.model.tagging import SEPARATOR, char_class, is_word_boundary
 
 from .corpus import SOURCES, read_records
 

@@ -22,8 +22,8 @@ import json
 from pathlib import Path
 from typing import Iterable
 
-from model.spans import Span
-from model.tagging import is_word_boundary
+from eventslots.model.spans import Span
+from eventslots.model.tagging import is_word_boundary
 
 from .auxiliary import AUXILIARY_SOURCE
 from .corpus import Document, dumps

@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Sequence
 from urllib.parse import quote, unquote
 
-from model.schema import LABEL_NAMES, OUTSIDE, split_tag
-from model.tagging import spans_to_tags, tags_to_spans, word_tokens
+from eventslots.model.schema import LABEL_NAMES, OUTSIDE, split_tag
+from eventslots.model.tagging import spans_to_tags, tags_to_spans, word_tokens
 
 from ..corpus import AnnotationError, Document
 from ..validation import Problem

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Sequence
 
-from model.spans import Span
+from eventslots.model.spans import Span
 
 from ..corpus import AnnotationError, Document, read_records
 from ..validation import Problem

@@ -13,8 +13,8 @@ import json
 from pathlib import Path
 from typing import Sequence
 
-from model.schema import LABELS
-from model.spans import Span
+from eventslots.model.schema import LABELS
+from eventslots.model.spans import Span
 
 from ..corpus import AnnotationError, Document
 from ..validation import Problem

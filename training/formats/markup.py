@@ -19,8 +19,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Sequence
 
-from model.schema import LABEL_NAMES
-from model.spans import Span
+from eventslots.model.schema import LABEL_NAMES
+from eventslots.model.spans import Span
 
 from ..corpus import SOURCES, Document
 
