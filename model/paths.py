@@ -36,11 +36,6 @@ def workspace_annotations_dir() -> Path:
     return workspace() / "annotations"
 
 
-def user_annotations_dir() -> Path:
-    """Where the app (and other tools) save new annotations."""
-    return workspace_annotations_dir() / "user"
-
-
 def models_dir() -> Path:
     return workspace() / "models"
 
@@ -55,10 +50,11 @@ def default_model_dir() -> Path:
     return Path(configured).expanduser() if configured else models_dir() / "default"
 
 
-def corpus_roots() -> list[Path]:
-    """The shipped corpus and the workspace's annotations, once each (they are one folder in a checkout)."""
+def corpus_roots(*extra: Path) -> list[Path]:
+    """The shipped corpus, the workspace's annotations and any ``extra`` folders that exist, once each
+    (the first two are one folder in a checkout)."""
     roots: list[Path] = []
-    for root in (CORPUS_DIR, workspace_annotations_dir()):
+    for root in (CORPUS_DIR, workspace_annotations_dir(), *extra):
         if root.is_dir() and all(root.resolve() != r.resolve() for r in roots):
             roots.append(root)
     return roots

@@ -152,7 +152,7 @@ def save_correction(
         raise EditError("Not saved; fix these first: " + "; ".join(problems))
     if path.exists():
         raise EditError(f"{path.name} already exists in {path.parent}; choose another name (nothing was overwritten).")
-    taken = existing_ids([*corpus_roots(), annotations_dir] if annotations_dir.is_dir() else corpus_roots())
+    taken = existing_ids(corpus_roots(annotations_dir))
     if document.id in taken:
         raise EditError(f"The id {document.id} is already used at {taken[document.id]}; choose another name.")
     try:
