@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import threading
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
@@ -19,6 +20,7 @@ from typing import Sequence
 import numpy as np
 
 from . import base  # noqa: F401  (sets offline mode before transformers loads)
+from .calibration import Calibration
 from .decoding import viterbi
 from .paths import MODEL_ENV, default_model_dir
 from .spans import Span
@@ -50,6 +52,7 @@ class Extractor:
         window_tokens: int = DEFAULT_WINDOW_TOKENS,
         stride_tokens: int = DEFAULT_STRIDE_TOKENS,
         batch_size: int = 16,
+        calibration: Calibration | None = None,
     ):
         import torch
 
@@ -58,13 +61,18 @@ class Extractor:
         self.window_tokens = window_tokens
         self.stride_tokens = stride_tokens
         self.batch_size = batch_size
+        # Span scores are calibrated probabilities where the model directory has a calibration.
+        self.calibration = calibration
         self.tags = [model.config.id2label[i] for i in range(model.config.num_labels)]
         self._torch = torch
         self._lock = threading.Lock()
 
     @classmethod
-    def load(cls, path: str | Path | None = None, **overrides) -> "Extractor":
-        """Load a model directory written by ``eventslots train`` (or any HF token classifier)."""
+    def load(cls, path: str | Path | None = None, calibrated: bool = True, **overrides) -> "Extractor":
+        """Load a model directory written by ``eventslots train`` (or any HF token classifier).
+
+        ``calibrated=False`` ignores the directory's calibration: scores are the raw mean tag probabilities.
+        """
         from transformers import AutoModelForTokenClassification, AutoTokenizer
         from transformers.utils import logging as hf_logging
 
@@ -76,16 +84,17 @@ class Extractor:
         if (path / SETTINGS_FILE).exists():
             training = json.loads((path / SETTINGS_FILE).read_text(encoding="utf-8")).get("config", {})
             settings = {k: training[k] for k in ("window_tokens", "stride_tokens") if k in training}
+        settings["calibration"] = Calibration.load(path) if calibrated else None
         settings.update(overrides)
         tokenizer = AutoTokenizer.from_pretrained(path)
         model = AutoModelForTokenClassification.from_pretrained(path)
         return cls(model, tokenizer, **settings)
 
-    def predict(self, text: str) -> list[Span]:
-        return self.predict_batch([text])[0]
+    def predict(self, text: str, min_score: float = 0.0) -> list[Span]:
+        return self.predict_batch([text], min_score)[0]
 
-    def predict_batch(self, texts: Sequence[str]) -> list[list[Span]]:
-        """Spans for each text; windows of all texts share batches."""
+    def predict_batch(self, texts: Sequence[str], min_score: float = 0.0) -> list[list[Span]]:
+        """Spans for each text; windows of all texts share batches. Spans scoring below ``min_score`` are left out."""
         for text in texts:
             if not isinstance(text, str):
                 raise TypeError(f"predict expects str, got {type(text).__name__}")
@@ -95,7 +104,10 @@ class Extractor:
         results = []
         for index, text in enumerate(texts):
             token_probs = self._token_probabilities(encoded[index], plans[index], probabilities[index])
-            results.append(self._decode(text, encoded[index], token_probs))
+            spans = self._decode(text, encoded[index], token_probs)
+            if self.calibration is not None:
+                spans = [replace(s, score=self.calibration(s.score)) for s in spans]
+            results.append([s for s in spans if s.score >= min_score])
         return results
 
     def _window_probabilities(self, encoded: list[EncodedText], plans: list[list[Window]]) -> list[list[np.ndarray]]:
@@ -159,10 +171,14 @@ def default_extractor() -> Extractor:
     return _cached(str(default_model_dir().resolve()))
 
 
-def predict(text: str) -> list[Span]:
-    """Slot spans of ``text``, sorted by start, never overlapping. See ``Extractor``."""
-    return default_extractor().predict(text)
+def predict(text: str, min_score: float = 0.0) -> list[Span]:
+    """Slot spans of ``text``, sorted by start, never overlapping. See ``Extractor``.
+
+    ``score`` is the probability that the span is exactly right where the model
+    is calibrated (``eventslots calibrate``); ``min_score`` hides spans below it.
+    """
+    return default_extractor().predict(text, min_score)
 
 
-def predict_batch(texts: Sequence[str]) -> list[list[Span]]:
-    return default_extractor().predict_batch(texts)
+def predict_batch(texts: Sequence[str], min_score: float = 0.0) -> list[list[Span]]:
+    return default_extractor().predict_batch(texts, min_score)

@@ -58,3 +58,18 @@ def corpus_roots(*extra: Path) -> list[Path]:
         if root.is_dir() and all(root.resolve() != r.resolve() for r in roots):
             roots.append(root)
     return roots
+
+
+DATA_ENV = "EVENTSLOTS_DATA"
+
+
+def shared_data_dir() -> Path | None:
+    """The public corpora (MUC-4, WikiEvents) the real-article corpus was drawn from: ``$EVENTSLOTS_DATA``,
+    else a ``shared/data`` folder beside the workspace or beside the checkout; None when there is none."""
+    configured = os.environ.get(DATA_ENV)
+    if configured:
+        return Path(configured).expanduser()
+    for candidate in (workspace().resolve().parent / "shared" / "data", PACKAGE_DATA.parent / "shared" / "data"):
+        if candidate.is_dir():
+            return candidate
+    return None

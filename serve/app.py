@@ -78,10 +78,10 @@ def _spans(state) -> list[Span]:
 def build_app(model_dir: str | Path | None = None, annotations_dir: str | Path | None = None) -> gr.Blocks:
     holder = ModelHolder(model_dir)
 
-    def extract(text):
+    def extract(text, min_score=0.0):
         text = check_article(text)
         try:
-            spans = holder.get().predict(text)
+            spans = holder.get().predict(text, float(min_score or 0.0))
         except ModelNotFoundError as error:
             raise gr.Error(str(error), title="No model")
         return outputs_for(text, spans, "Extracted.")
@@ -143,6 +143,11 @@ def build_app(model_dir: str | Path | None = None, annotations_dir: str | Path |
                     label=f"Article (up to {MAX_CHARS:,} characters)", lines=14, max_lines=30,
                     placeholder="Paste an article here, or pick a seed article below.", elem_id="article",
                 )
+                min_score = gr.Slider(
+                    0.0, 1.0, value=0.0, step=0.05, label="Hide spans scoring below",
+                    info="A span's score is the probability it is exactly right where the model is calibrated.",
+                    elem_id="min-score",
+                )
                 with gr.Row():
                     extract_button = gr.Button("Extract slots", variant="primary", elem_id="extract")
                     clear_button = gr.ClearButton(value="Clear")
@@ -174,8 +179,8 @@ def build_app(model_dir: str | Path | None = None, annotations_dir: str | Path |
             saved_status = gr.Markdown("", elem_id="saved-status")
 
         results = [highlighted, table, as_json, status, state]
-        extract_button.click(extract, [article], results, api_name="extract", concurrency_limit=CONCURRENCY)
-        article.submit(extract, [article], results, api_visibility="private", concurrency_limit=CONCURRENCY)
+        extract_button.click(extract, [article, min_score], results, api_name="extract", concurrency_limit=CONCURRENCY)
+        article.submit(extract, [article, min_score], results, api_visibility="private", concurrency_limit=CONCURRENCY)
         highlighted.change(edited_highlight, [highlighted, state], [table, as_json, status, state], api_visibility="private")
         table.input(edited_table, [table, state], [highlighted, as_json, status, state], api_visibility="private")
         add_button.click(added, [add_label, add_text, add_occurrence, state], results, api_visibility="private")

@@ -25,6 +25,15 @@ def test_extract_endpoint_tags_a_seed_article(client, extractor):
     assert marked == [(s["text"], s["label"]) for s in spans]
 
 
+def test_extract_hides_spans_below_the_threshold(client, extractor):
+    text = (SEEDS_DIR / "004_30bd4df8f24fa5f0.txt").read_text(encoding="utf-8")
+    every = extractor.predict(text)
+    threshold = sorted(s.score for s in every)[len(every) // 2]
+    _, _, spans, _ = client.predict(text, threshold, api_name="/extract")
+    assert spans == [s.to_dict() for s in every if s.score >= threshold]
+    assert 0 < len(spans) < len(every)
+
+
 @pytest.mark.parametrize(
     "text, message",
     [("", "Paste an article first"), ("  \n\t ", "Paste an article first"), ("x" * (MAX_CHARS + 1), "reads at most 100,000")],

@@ -163,8 +163,7 @@ def test_crossval_holds_out_each_seed(seed_documents, tiny_config, tmp_path):
 
 
 def test_memorising_baseline_on_its_training_data(seed_documents):
-    sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
-    from baselines import Memoriser
+    from eventslots.training.peers import Memoriser
 
     memoriser = Memoriser(seed_documents)
     result = evaluate_predictor(memoriser.predict_batch, seed_documents)

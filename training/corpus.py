@@ -2,7 +2,7 @@
 
 One JSON object per line::
 
-    {"id": "...", "text": "...", "source": "seed|authored|user",
+    {"id": "...", "text": "...", "source": "seed|authored|real|user",
      "spans": [{"start": 0, "end": 5, "label": "WEAPON", "text": "drone"}],
      "meta": {...}}
 
@@ -20,9 +20,12 @@ from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
 from eventslots.model.paths import corpus_roots
-from eventslots.model.spans import Span
+from eventslots.model.spans import Span, event_ids, event_json
 
-SOURCES = ("seed", "authored", "user")
+# seed: the five seed articles; authored: texts written for this project; real:
+# published articles annotated here (annotations/real/, never written by us);
+# user: what a user adds.
+SOURCES = ("seed", "authored", "real", "user")
 
 
 @dataclass(frozen=True)
@@ -36,7 +39,8 @@ class Document:
     def to_json(self) -> dict:
         record: dict = {"id": self.id, "source": self.source, "text": self.text}
         record["spans"] = [
-            {"start": s.start, "end": s.end, "label": s.label, "text": s.text} for s in sorted(self.spans)
+            {"start": s.start, "end": s.end, "label": s.label, "text": s.text, **({"event": event_json(s.event)} if s.event else {})}
+            for s in sorted(self.spans)
         ]
         if self.meta:
             record["meta"] = self.meta
@@ -47,7 +51,10 @@ class Document:
         """Build from an already validated record (see ``training.validation``)."""
         text = record["text"]
         spans = tuple(
-            sorted(Span(s["start"], s["end"], s["label"], text[s["start"] : s["end"]]) for s in record["spans"])
+            sorted(
+                Span(s["start"], s["end"], s["label"], text[s["start"] : s["end"]], event=event_ids(s.get("event")))
+                for s in record["spans"]
+            )
         )
         return cls(record["id"], text, spans, record.get("source", "user"), record.get("meta") or {})
 
@@ -62,6 +69,8 @@ class AnnotationError(ValueError):
         super().__init__(f"{len(self.problems)} annotation problem(s):\n{shown}{more}")
 
 
+# Annotations of texts we may not ship (offsets and a text hash; see training.real).
+STANDOFF_SUFFIX = ".standoff.jsonl"
 # Second annotations kept to measure agreement: they repeat corpus ids, so
 # they are never part of the training corpus.
 AGREEMENT_DIR = "agreement"
@@ -70,7 +79,8 @@ AGREEMENT_DIR = "agreement"
 def annotation_files(paths: Iterable[str | os.PathLike] | None = None) -> list[Path]:
     """The ``*.jsonl`` files named, or found under the folders named (default: the shipped corpus and the workspace's ``annotations/``).
 
-    Hidden files and the ``agreement/`` folder are skipped when searching folders.
+    Hidden files, the ``agreement/`` folder and stand-off files (read by
+    :func:`load_documents`) are skipped when searching folders.
     """
     roots = [Path(p) for p in paths] if paths else corpus_roots()
     files: list[Path] = []
@@ -80,7 +90,11 @@ def annotation_files(paths: Iterable[str | os.PathLike] | None = None) -> list[P
             continue
         for path in sorted(root.rglob("*.jsonl")):
             parts = path.relative_to(root).parts
-            if not any(part.startswith(".") or part == AGREEMENT_DIR for part in parts[:-1]) and not parts[-1].startswith("."):
+            if (
+                not any(part.startswith(".") or part == AGREEMENT_DIR for part in parts[:-1])
+                and not parts[-1].startswith(".")
+                and not parts[-1].endswith(STANDOFF_SUFFIX)
+            ):
                 files.append(path)
     return files
 
@@ -96,21 +110,26 @@ def read_records(path: Path) -> Iterator[tuple[int, str]]:
 def load_documents(
     paths: Iterable[str | os.PathLike] | None = None, sources: Iterable[str] | None = None
 ) -> list[Document]:
-    """All documents of the annotation files, validated; raises AnnotationError listing every problem."""
+    """All documents of the annotation files, validated; raises AnnotationError listing every problem.
+
+    Stand-off files under the folders are rebuilt from the public corpus they
+    came from where a copy is found, and left out with a logged warning where not.
+    """
+    from .real import load_standoff
     from .validation import validate_files
 
+    paths = list(paths) if paths else None
     files = annotation_files(paths)
     problems = validate_files(files)
     if problems:
         raise AnnotationError(problems)
-    wanted = set(sources) if sources else None
     documents = []
     for path in files:
         for _, line in read_records(path):
-            document = Document.from_json(json.loads(line))
-            if wanted is None or document.source in wanted:
-                documents.append(document)
-    return documents
+            documents.append(Document.from_json(json.loads(line)))
+    documents += load_standoff([Path(p) for p in paths] if paths else corpus_roots(), {d.id for d in documents})
+    wanted = set(sources) if sources else None
+    return [d for d in documents if wanted is None or d.source in wanted]
 
 
 def dumps(document: Document) -> str:

@@ -26,7 +26,7 @@ from eventslots.model.windows import DEFAULT_STRIDE_TOKENS, DEFAULT_WINDOW_TOKEN
 from .corpus import Document
 
 IGNORE = -100
-TRAIN_ONLY_SOURCES = ("authored",)
+TRAIN_ONLY_SOURCES = ("authored", "real")
 
 
 def assign_folds(documents: Sequence[Document]) -> dict[str, int]:

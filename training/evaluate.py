@@ -15,6 +15,7 @@ from .config import TrainingConfig
 from .corpus import Document, corpus_hash
 from .dataset import assign_folds
 from .metrics import evaluate_documents, pair_documents
+from .real import drop_held_out
 from .train import train
 
 Predictor = Callable[[Sequence[str]], list[list[Span]]]
@@ -38,8 +39,9 @@ def extractor_for(trained) -> Extractor:
 
 
 def select_sources(documents: Sequence[Document], config: TrainingConfig) -> list[Document]:
+    """The training documents of ``config``'s sources, never real-dev or real-test."""
     wanted = set(config.source_list())
-    return [d for d in documents if d.source in wanted]
+    return drop_held_out([d for d in documents if d.source in wanted])
 
 
 def headline(result: dict) -> dict:

@@ -8,14 +8,18 @@ from collections import Counter
 from pathlib import Path
 from typing import Sequence
 
-from eventslots.model.inference import Extractor
-from eventslots.model.paths import default_model_dir, reports_dir
+import numpy as np
+
+from eventslots.model.inference import SETTINGS_FILE, Extractor
+from eventslots.model.paths import corpus_roots, default_model_dir, reports_dir
 from eventslots.model.schema import LABEL_NAMES, markdown_table
 
 from .auxiliary import load_auxiliary
 from .config import TrainingConfig, config_fields
 from .corpus import Document, corpus_hash, load_documents
-from .evaluate import crossval, evaluate_predictor, extractor_for, headline, select_sources
+from .evaluate import crossval, evaluate_predictor, extractor_for, headline, predict_documents, select_sources
+from .heldout import evaluate_split, split_summary
+from .real import split_documents, standoff_records
 from .modeldir import environment, write_model
 from .report import per_label_table, summary_table, write_report
 from .train import train
@@ -109,8 +113,8 @@ def train_and_save(
     documents = select_sources(load_documents(annotation_paths), config)
     auxiliary = load_auxiliary(config.auxiliary) if config.auxiliary else []
     trained = train(documents, config, auxiliary, progress=progress, max_steps=max_steps)
-    # Fit on the real articles trained on: a sanity check that costs seconds, not an accuracy estimate.
-    real = [d for d in documents if d.source != "authored"]
+    # Fit on the seed and user articles trained on: a sanity check that costs seconds, not an accuracy estimate.
+    real = [d for d in documents if d.source in ("seed", "user")]
     fit = evaluate_predictor(extractor_for(trained).predict_batch, real) if real else None
     cv_path = crossval_dir(config, documents) / "report.json"
     cv_report = json.loads(cv_path.read_text(encoding="utf-8")) if cv_path.exists() else None
@@ -139,6 +143,65 @@ def evaluate_model(model_dir: str | Path | None, annotation_paths: Sequence[str]
     result = evaluate_predictor(extractor.predict_batch, documents)
     write_report(result, out_dir, f"Evaluation of {model_dir or default_model_dir()}", command)
     return result
+
+
+def model_settings(model_dir: str | Path | None) -> TrainingConfig:
+    """The training settings stored in a model directory (defaults where it has none)."""
+    path = Path(model_dir) if model_dir else default_model_dir()
+    stored = json.loads((path / SETTINGS_FILE).read_text(encoding="utf-8")).get("config", {}) if (path / SETTINGS_FILE).exists() else {}
+    known = {f.name for f in config_fields()}
+    return TrainingConfig(**{k: v for k, v in stored.items() if k in known})
+
+
+def evaluate_on_split(
+    model_dir: str | Path | None, split: str, out_dir: str | Path, command: str, peers: bool = False
+) -> dict:
+    """Score a model on a real-article split; with ``peers``, also the peer systems trained on the
+    documents the model was trained on (its stored sources), scored on the same split."""
+    documents = load_documents()
+    gold = split_documents(documents, split)
+    loaded = {d.id for d in gold}
+    absent = [r["id"] for r in standoff_records(corpus_roots()) if r.get("meta", {}).get("split") == split and r["id"] not in loaded]
+    if not gold:
+        raise ValueError(f"no {split} documents found")
+    extractor = Extractor.load(model_dir)
+    result = evaluate_split(gold, predict_documents(extractor.predict_batch, gold), split)
+    result["absent"] = absent
+    result["peers"] = {}
+    if peers:
+        from .peers import PEERS
+
+        training = select_sources(documents, model_settings(model_dir))
+        for name, peer in PEERS.items():
+            started = time.perf_counter()
+            system = peer(training)
+            scored = evaluate_split(gold, predict_documents(system.predict_batch, gold), split)
+            result["peers"][name] = {
+                **split_summary(scored),
+                "per_label": {l: v["f1"] for l, v in scored["exact"]["per_label"].items()},
+                "seconds": time.perf_counter() - started,
+            }
+    write_report(result, out_dir, f"{split}: {model_dir or default_model_dir()}", command)
+    return result
+
+
+def calibrate_model(model_dir: str | Path | None, split: str = "real-dev") -> dict:
+    """Fit the span-score calibration on ``split`` (documents the model never trained on) and store it
+    in the model directory; returns the calibration error before and after, on that split."""
+    from .calibration import expected_calibration_error, fit_calibration, span_outcomes
+
+    path = (Path(model_dir) if model_dir else default_model_dir()).resolve()
+    gold = split_documents(load_documents(), split)
+    extractor = Extractor.load(path, calibrated=False)
+    scores, outcomes = span_outcomes(gold, predict_documents(extractor.predict_batch, gold))
+    calibration = fit_calibration(scores, outcomes, f"{split}, {len(gold)} documents")
+    calibration.save(path)
+    calibrated = np.array([calibration(s) for s in scores])
+    return {
+        "model": str(path), "split": split, "documents": len(gold), "spans": len(scores),
+        "ece_before": expected_calibration_error(scores, outcomes),
+        "ece_after": expected_calibration_error(calibrated, outcomes),
+    }
 
 
 def crossval_and_report(config: TrainingConfig, annotation_paths: Sequence[str] | None, command: str, progress: bool = True) -> tuple[dict, Path]:

@@ -39,6 +39,41 @@ def per_label_table(result: dict) -> str:
     return "\n".join(rows)
 
 
+def split_tables(result: dict) -> str:
+    """A real-article split: the headline with its interval, per label (exact and overlap), per source, peers."""
+    low, high = result["interval"]["exact"]
+    o_low, o_high = result["interval"]["overlap"]
+    exact, overlap = result["exact"]["micro"], result["overlap"]["micro"]
+    no_attack = result["no_attack"]
+    lines = [
+        f"{result['documents']} documents of {result['split']}: strict (exact) span F1 **{_pct(exact['f1'])}** "
+        f"(95% bootstrap interval {_pct(low)}-{_pct(high)}; precision {_pct(exact['precision'])}, recall {_pct(exact['recall'])}), "
+        f"overlap span F1 {_pct(overlap['f1'])} ({_pct(o_low)}-{_pct(o_high)}); "
+        f"spans on {no_attack['with_spans']} of {no_attack['documents']} documents without an attack; "
+        f"expected calibration error of span scores {result['calibration']['ece']:.3f}.\n",
+        "| label | exact P | exact R | exact F1 | overlap F1 | gold spans |",
+        "|---|---|---|---|---|---|",
+    ]
+    for label in LABEL_NAMES:
+        e, o = result["exact"]["per_label"].get(label), result["overlap"]["per_label"].get(label)
+        if e is None:
+            continue
+        lines.append(f"| {label} | {_pct(e['precision'])} | {_pct(e['recall'])} | {_pct(e['f1'])} | {_pct(o['f1'])} | {e['support']} |")
+    lines += ["", "| source | documents | exact F1 | overlap F1 |", "|---|---|---|---|"]
+    for family, part in result["by_source"].items():
+        lines.append(f"| {family} | {part['documents']} | {_pct(part['exact']['f1'])} | {_pct(part['overlap']['f1'])} |")
+    if result.get("peers"):
+        lines += ["", "| system (same training documents) | exact F1 | 95% interval | overlap F1 | no-attack docs with spans |", "|---|---|---|---|---|"]
+        lines.append(f"| this model | {_pct(exact['f1'])} | {_pct(low)}-{_pct(high)} | {_pct(overlap['f1'])} | {no_attack['with_spans']}/{no_attack['documents']} |")
+        for name, peer in result["peers"].items():
+            p_low, p_high = peer["exact_interval"]
+            lines.append(f"| {name} | {_pct(peer['exact_f1'])} | {_pct(p_low)}-{_pct(p_high)} | {_pct(peer['overlap_f1'])} | {peer['no_attack_with_spans']} |")
+    if result.get("absent"):
+        lines.append(f"\n{len(result['absent'])} {result['split']} document(s) left out: their text comes from WikiEvents, "
+                     "and no copy was found (set EVENTSLOTS_DATA to a folder holding wikievents/).")
+    return "\n".join(lines)
+
+
 def confusion_table(confusion: dict) -> str:
     columns = [l for l in LABEL_NAMES] + [MISSED]
     rows = ["| gold \\ predicted | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
@@ -102,6 +137,12 @@ def write_report(report: dict, out_dir: str | Path, title: str, command: str) ->
     parts = [f"# {title}\n", f"Made by `{command}`.\n"]
     if "folds" in report:
         parts += ["## Per fold\n", folds_table(report) + "\n", "## Pooled over the held-out documents\n"]
+    if "split" in result:
+        from .calibration import plot_reliability
+
+        paths["reliability"] = out_dir / "reliability.png"
+        plot_reliability(result["calibration"]["reliability"], paths["reliability"], f"{result['split']}: span scores")
+        parts += [split_tables(result) + "\n", "![reliability diagram](reliability.png)\n", "## seqeval\n"]
     parts += [
         summary_table(result) + "\n",
         "## Per label (seqeval strict; overlap F1 from character spans)\n",

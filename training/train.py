@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import random
+import sys
 import time
 from dataclasses import dataclass
 from typing import Callable, Sequence
@@ -26,6 +27,10 @@ from .augment import augment_documents
 from .config import TrainingConfig
 from .corpus import Document
 from .dataset import IGNORE, document_windows
+from .real import drop_held_out
+
+
+LOG_EVERY_SECONDS = 30
 
 
 @dataclass
@@ -133,12 +138,19 @@ def train(
     max_steps: int | None = None,
     on_step: Callable[[int, float], None] | None = None,
 ) -> TrainedModel:
-    """Fine-tune ``config.base_model`` on ``documents`` (plus partially labelled ``auxiliary`` ones)."""
+    """Fine-tune ``config.base_model`` on ``documents`` (plus partially labelled ``auxiliary`` ones).
+
+    Real-dev and real-test documents, and copies of their texts, are dropped
+    whoever calls this: held-out text is never trained on.
+    """
     import torch
     from tqdm.auto import tqdm
     from transformers import get_linear_schedule_with_warmup
 
     started = time.perf_counter()
+    documents = drop_held_out(documents)
+    allowed = {d.id for d in drop_held_out([d for d, _ in auxiliary])}
+    auxiliary = [(d, missing) for d, missing in auxiliary if d.id in allowed]
     set_seed(config.seed)
     model, tokenizer = load_base(config)
     rng = random.Random(config.seed)
@@ -166,6 +178,9 @@ def train(
     step, running = 0, None
     # disable=None: a bar on a terminal, silence in logs and pipes.
     bar = tqdm(total=total_steps, desc="training", unit="step", disable=None if progress else True, dynamic_ncols=True)
+    # Off a terminal the bar is silent, so a log still gets a line every LOG_EVERY_SECONDS.
+    log_lines = progress and bar.disable
+    last_line = time.monotonic()
     epoch = 0
     while step < total_steps:
         for batch in length_grouped_batches(rows, config.batch_size, rng):
@@ -186,6 +201,10 @@ def train(
             bar.set_postfix(loss=f"{running:.4f}", epoch=epoch + 1)
             if on_step:
                 on_step(step, value)
+            if log_lines and (time.monotonic() - last_line >= LOG_EVERY_SECONDS or step == total_steps):
+                last_line = time.monotonic()
+                print(f"training: step {step}/{total_steps}, epoch {epoch + 1}, loss {running:.4f}, "
+                      f"{time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
         epoch += 1
         history.append({"epoch": epoch, "step": step, "loss": running})
     bar.close()

@@ -94,6 +94,12 @@ def _check_span(span: object, text: str) -> list[str]:
         return [f"unknown label {label!r}; expected one of {', '.join(LABEL_NAMES)}"]
     if not 0 <= start < end <= len(text):
         return [f"offsets out of range for a text of {len(text)} characters"]
+    event = span.get("event")
+    if event is not None and not (
+        (type(event) is int and event >= 1)
+        or (isinstance(event, list) and event and all(type(e) is int and e >= 1 for e in event))
+    ):
+        return [f"'event' must be an incident id (an integer from 1) or a list of them, not {event!r}"]
     surface = text[start:end]
     problems = []
     if "text" in span and span["text"] != surface:

@@ -9,7 +9,8 @@
     [Russian|ATTACKER] forces [fired|TRIGGER] [two cruise missiles|WEAPON] at [Odesa|TARGET].
 
 A document starts at a ``=== id`` line, is followed by ``key: value`` metadata
-lines up to ``---``, then the text, where ``[surface|LABEL]`` marks a span.
+lines up to ``---``, then the text, where ``[surface|LABEL]`` marks a span and
+``[surface|LABEL|1]`` (or ``|1,2``) also gives the incidents it belongs to.
 ``\\[``, ``\\]``, ``\\|`` and ``\\\\`` write those characters literally.
 Leading and trailing blank lines of a text are not kept.
 """
@@ -56,12 +57,16 @@ def _parse_body(body: str, first_line: int, path: str, doc_id: str) -> tuple[str
             open_at = len(chars)
         elif char == "|" and open_at is not None:
             close = body.find("]", i)
-            label = body[i + 1 : close] if close != -1 else ""
+            label, _, events = (body[i + 1 : close] if close != -1 else "").partition("|")
             if label not in LABEL_NAMES:
                 raise fail(f"unknown or unclosed label {label!r}; expected one of {', '.join(LABEL_NAMES)}")
             if open_at == len(chars):
                 raise fail("empty span")
-            spans.append(Span(open_at, len(chars), label, "".join(chars[open_at:])))
+            event = tuple(e.strip() for e in events.split(",")) if events else ()
+            if not all(e.isdigit() and int(e) >= 1 for e in event):
+                raise fail(f"incident ids must be numbers from 1, as in [surface|{label}|1,2]; got {events!r}")
+            event = tuple(sorted({int(e) for e in event}))
+            spans.append(Span(open_at, len(chars), label, "".join(chars[open_at:]), event=event))
             open_at = None
             i = close + 1
             continue
@@ -132,7 +137,8 @@ def render(documents: Sequence[Document]) -> str:
         body, cursor = [], 0
         for span in sorted(document.spans):
             body.append(_escape(document.text[cursor : span.start]))
-            body.append(f"[{_escape(span.text)}|{span.label}]")
+            event = "|" + ",".join(map(str, span.event)) if span.event else ""
+            body.append(f"[{_escape(span.text)}|{span.label}{event}]")
             cursor = span.end
         body.append(_escape(document.text[cursor:]))
         chunks.append("\n".join(head) + "\n" + "".join(body) + "\n")

