@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from eventslots.training.corpus import AnnotationError, annotation_files
+from eventslots.training.corpus import SOURCES, AnnotationError, annotation_files
 from eventslots.training.formats import FORMATS, export_annotations, import_annotations
 from eventslots.training.validation import validate_files
 
@@ -22,7 +22,7 @@ def register(commands) -> None:
     importer.add_argument("input", help="the file to import")
     importer.add_argument("--format", required=True, choices=sorted(FORMATS))
     importer.add_argument("--output", required=True, help="the new .jsonl file to write (never overwritten)")
-    importer.add_argument("--source", choices=("seed", "authored", "user"), help="set every document's source")
+    importer.add_argument("--source", choices=SOURCES, help="set every document's source")
     importer.set_defaults(run=run_import)
 
     exporter = sub.add_parser("export", help="write annotation files in another tool's format")
@@ -35,13 +35,13 @@ def register(commands) -> None:
     sampler.add_argument("paths", nargs="*", help="files or folders (default: annotations/)")
     sampler.add_argument("--fraction", type=float, default=0.1, help="share of documents to draw (default: 0.1)")
     sampler.add_argument("--seed", type=int, default=1, help="random seed of the draw (default: 1)")
-    sampler.add_argument("--source", help="draw only documents of this source (seed, authored, user)")
+    sampler.add_argument("--source", choices=SOURCES, help="draw only documents of this source")
     sampler.add_argument("--output", required=True, help="markup file to write (never overwritten)")
     sampler.set_defaults(run=run_sample)
 
     stats = sub.add_parser("stats", help="report the make-up of the corpus (styles, regions, attack types, labels)")
     stats.add_argument("paths", nargs="*", help="files or folders (default: annotations/)")
-    stats.add_argument("--source", help="only documents of this source (seed, authored, user)")
+    stats.add_argument("--source", choices=SOURCES, help="only documents of this source")
     stats.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
     stats.set_defaults(run=run_stats)
 

@@ -23,7 +23,8 @@ class TrainingConfig:
         default=DEFAULT_BASE_MODEL,
     )
     sources: str = _help(
-        "Comma-separated document sources to train on: seed, authored, user.", default="seed,authored,user"
+        "Comma-separated document sources to train on: seed, authored, real, user "
+        "(real trains on real-train only: real-dev and real-test are never trained on).", default="seed,authored,user"
     )
     window_tokens: int = _help("Sub-word tokens per window, [CLS] and [SEP] included (at most 512).", default=DEFAULT_WINDOW_TOKENS)
     stride_tokens: int = _help("Sub-word tokens shared by consecutive windows.", default=DEFAULT_STRIDE_TOKENS)
@@ -32,6 +33,9 @@ class TrainingConfig:
     batch_size: int = _help("Windows per optimisation step.", default=8)
     warmup_ratio: float = _help("Fraction of the steps spent warming the learning rate up.", default=0.1)
     weight_decay: float = _help("AdamW weight decay (not applied to biases and LayerNorm).", default=0.01)
+    real_weight: int = _help(
+        "Times each real-train document is seen per epoch (1: once, like every other document).", default=1
+    )
     augment_copies: int = _help(
         "Extra copies of each training document with slot fillers swapped in from other documents (0: none).",
         default=0,

@@ -155,7 +155,8 @@ def train(
     model, tokenizer = load_base(config)
     rng = random.Random(config.seed)
 
-    training_docs = list(documents) + augment_documents(documents, config.augment_copies, rng)
+    repeated = [d for d in documents if d.source == "real"] * (config.real_weight - 1)
+    training_docs = list(documents) + repeated + augment_documents(documents, config.augment_copies, rng)
     rows = training_rows(training_docs, tokenizer, config)
     rows += training_rows([d for d, _ in auxiliary], tokenizer, config, {d.id: missing for d, missing in auxiliary})
     if not rows:

@@ -63,6 +63,8 @@ def tidy(document: Document) -> Document:
         start = span.start
         if AT_LEAST.search(document.text[max(0, start - 9) : start]):
             start -= 9
+        if document.text[start : span.end].lower().startswith("a few "):  # spec rule 2: no leading determiner
+            start += 2
         spans.append(Span(start, span.end, span.label, document.text[start : span.end], event=span.event))
     return Document(document.id, document.text, tuple(sorted(spans)), "real", {})
 
