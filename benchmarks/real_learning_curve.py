@@ -1,7 +1,7 @@
 """Plot the real-dev learning curve over real-train documents from the levers runs.
 
 Each point is a ``python benchmarks/levers.py real-dev`` row trained on seeds +
-authored + real-train (``baseline`` is the point with no real-train document),
+authored + real-train (``sources=seed,authored,user`` is the point with no real-train document),
 so the curve grows as annotation batches are imported:
 
     python benchmarks/real_learning_curve.py   # writes benchmarks/results/real-learning-curve.png
@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
-SERIES = ("baseline", "sources=seed,authored,real,user")
+SERIES = ("sources=seed,authored,user", "sources=seed,authored,real,user", "baseline")
 
 
 def main() -> None:

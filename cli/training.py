@@ -141,6 +141,10 @@ def run_calibrate(args) -> int:
         f"expected calibration error {result['ece_before']:.3f} -> {result['ece_after']:.3f} (on the fitting data; "
         "real-test gives the honest figure)"
     )
+    print(
+        f"default threshold {result['min_score']:.2f}, trigger gate {result['trigger_gate']:.2f} "
+        f"(strict span F1 {result['exact_f1']:.3f} on {result['split']} with them; predict(min_score=0) shows every span)"
+    )
     return 0
 
 

@@ -27,9 +27,21 @@ class Calibration:
     method: str = "isotonic"
     fitted_on: str = ""
     spans: int = 0
+    # Chosen on the same held-out split to maximise strict span F1 (see training.calibration):
+    min_score: float = 0.0  # spans scoring below are left out by default
+    trigger_gate: float = 0.0  # a text whose best TRIGGER scores below this gets no spans at all
 
     def __call__(self, score: float) -> float:
         return float(np.interp(score, self.raw, self.probability))
+
+    def select(self, spans: list, min_score: float | None = None) -> list:
+        """The spans kept. With ``min_score`` given, those scoring at least that. Otherwise the
+        calibration's own choice: none where no trigger reaches the gate, else those at its threshold."""
+        if min_score is not None:
+            return [s for s in spans if s.score >= min_score]
+        if self.trigger_gate > 0 and not any(s.label == "TRIGGER" and s.score >= self.trigger_gate for s in spans):
+            return []
+        return [s for s in spans if s.score >= self.min_score]
 
     @classmethod
     def load(cls, model_dir: Path) -> "Calibration | None":
@@ -38,7 +50,8 @@ class Calibration:
             return None
         record = json.loads(path.read_text(encoding="utf-8"))
         return cls(tuple(record["raw"]), tuple(record["probability"]), record.get("method", "isotonic"),
-                   record.get("fitted_on", ""), record.get("spans", 0))
+                   record.get("fitted_on", ""), record.get("spans", 0), record.get("min_score", 0.0),
+                   record.get("trigger_gate", 0.0))
 
     def save(self, model_dir: Path) -> Path:
         """Written beside the weights under a temporary name, then renamed: never half a file."""

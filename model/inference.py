@@ -90,11 +90,16 @@ class Extractor:
         model = AutoModelForTokenClassification.from_pretrained(path)
         return cls(model, tokenizer, **settings)
 
-    def predict(self, text: str, min_score: float = 0.0) -> list[Span]:
+    def predict(self, text: str, min_score: float | None = None) -> list[Span]:
         return self.predict_batch([text], min_score)[0]
 
-    def predict_batch(self, texts: Sequence[str], min_score: float = 0.0) -> list[list[Span]]:
-        """Spans for each text; windows of all texts share batches. Spans scoring below ``min_score`` are left out."""
+    def predict_batch(self, texts: Sequence[str], min_score: float | None = None) -> list[list[Span]]:
+        """Spans for each text; windows of all texts share batches.
+
+        Spans scoring below ``min_score`` are left out; ``None`` takes the
+        threshold and trigger gate the calibration chose on real-dev (none for an
+        uncalibrated model), ``0`` shows every span.
+        """
         for text in texts:
             if not isinstance(text, str):
                 raise TypeError(f"predict expects str, got {type(text).__name__}")
@@ -106,8 +111,10 @@ class Extractor:
             token_probs = self._token_probabilities(encoded[index], plans[index], probabilities[index])
             spans = self._decode(text, encoded[index], token_probs)
             if self.calibration is not None:
-                spans = [replace(s, score=self.calibration(s.score)) for s in spans]
-            results.append([s for s in spans if s.score >= min_score])
+                spans = self.calibration.select([replace(s, score=self.calibration(s.score)) for s in spans], min_score)
+            else:
+                spans = [s for s in spans if s.score >= (min_score or 0.0)]
+            results.append(spans)
         return results
 
     def _window_probabilities(self, encoded: list[EncodedText], plans: list[list[Window]]) -> list[list[np.ndarray]]:
@@ -171,14 +178,15 @@ def default_extractor() -> Extractor:
     return _cached(str(default_model_dir().resolve()))
 
 
-def predict(text: str, min_score: float = 0.0) -> list[Span]:
+def predict(text: str, min_score: float | None = None) -> list[Span]:
     """Slot spans of ``text``, sorted by start, never overlapping. See ``Extractor``.
 
     ``score`` is the probability that the span is exactly right where the model
-    is calibrated (``eventslots calibrate``); ``min_score`` hides spans below it.
+    is calibrated (``eventslots calibrate``); ``min_score`` hides spans below it
+    (default: the threshold chosen on real-dev; 0 shows every span).
     """
     return default_extractor().predict(text, min_score)
 
 
-def predict_batch(texts: Sequence[str], min_score: float = 0.0) -> list[list[Span]]:
+def predict_batch(texts: Sequence[str], min_score: float | None = None) -> list[list[Span]]:
     return default_extractor().predict_batch(texts, min_score)

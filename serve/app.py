@@ -81,7 +81,8 @@ def build_app(model_dir: str | Path | None = None, annotations_dir: str | Path |
     def extract(text, min_score=0.0):
         text = check_article(text)
         try:
-            spans = holder.get().predict(text, float(min_score or 0.0))
+            # 0 leaves the choice to the model: its calibrated threshold and trigger gate, if it has them.
+            spans = holder.get().predict(text, float(min_score) if min_score else None)
         except ModelNotFoundError as error:
             raise gr.Error(str(error), title="No model")
         return outputs_for(text, spans, "Extracted.")
@@ -145,7 +146,8 @@ def build_app(model_dir: str | Path | None = None, annotations_dir: str | Path |
                 )
                 min_score = gr.Slider(
                     0.0, 1.0, value=0.0, step=0.05, label="Hide spans scoring below",
-                    info="A span's score is the probability it is exactly right where the model is calibrated.",
+                    info="A span's score is the probability it is exactly right (calibrated on real-dev). "
+                    "0: the model's own threshold.",
                     elem_id="min-score",
                 )
                 with gr.Row():

@@ -57,3 +57,29 @@ def test_model_directory_calibration_applies_to_predict_and_min_score(trained_mo
     assert Extractor.load(model_dir, calibrated=False).predict(text) == before
     threshold = float(np.median([s.score for s in after]))
     assert calibrated.predict(text, min_score=threshold) == [s for s in after if s.score >= threshold]
+
+
+def test_trigger_gate_and_threshold_apply_only_by_default():
+    from eventslots.model.spans import Span
+
+    calibration = Calibration((0.0, 1.0), (0.0, 1.0), min_score=0.3, trigger_gate=0.7)
+    weak = [Span(0, 5, "TRIGGER", "fired", 0.6), Span(6, 10, "WEAPON", "gun", 0.9)]
+    strong = [Span(0, 5, "TRIGGER", "fired", 0.8), Span(6, 10, "WEAPON", "gun", 0.2)]
+    assert calibration.select(weak) == []  # no trigger the model believes: no attack
+    assert calibration.select(strong) == strong[:1]  # the threshold hides the 0.2 span
+    assert calibration.select(weak, min_score=0.0) == weak  # an explicit threshold shows what it says
+
+
+def test_operating_point_is_chosen_to_maximise_strict_f1(seed_documents):
+    from dataclasses import replace
+
+    from eventslots.training.calibration import choose_operating_point
+
+    # Gold spans plus a low-scoring wrong span per document: a threshold above it is the best choice.
+    predicted = {
+        d.id: [replace(s, score=0.9) for s in d.spans] + [replace(d.spans[0], label="DAMAGE" if d.spans[0].label != "DAMAGE" else "TIME", score=0.15)]
+        for d in seed_documents
+    }
+    identity = Calibration((0.0, 1.0), (0.0, 1.0))
+    chosen, f1 = choose_operating_point(seed_documents, predicted, identity)
+    assert f1 == pytest.approx(1.0) and 0.15 < chosen.min_score <= 0.9

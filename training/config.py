@@ -24,7 +24,7 @@ class TrainingConfig:
     )
     sources: str = _help(
         "Comma-separated document sources to train on: seed, authored, real, user "
-        "(real trains on real-train only: real-dev and real-test are never trained on).", default="seed,authored,user"
+        "(real trains on real-train only: real-dev and real-test are never trained on).", default="seed,authored,real,user"
     )
     window_tokens: int = _help("Sub-word tokens per window, [CLS] and [SEP] included (at most 512).", default=DEFAULT_WINDOW_TOKENS)
     stride_tokens: int = _help("Sub-word tokens shared by consecutive windows.", default=DEFAULT_STRIDE_TOKENS)

@@ -188,17 +188,23 @@ def evaluate_on_split(
 def calibrate_model(model_dir: str | Path | None, split: str = "real-dev") -> dict:
     """Fit the span-score calibration on ``split`` (documents the model never trained on) and store it
     in the model directory; returns the calibration error before and after, on that split."""
-    from .calibration import expected_calibration_error, fit_calibration, span_outcomes
+    from dataclasses import replace
+
+    from .calibration import choose_operating_point, expected_calibration_error, fit_calibration, span_outcomes
 
     path = (Path(model_dir) if model_dir else default_model_dir()).resolve()
     gold = split_documents(load_documents(), split)
     extractor = Extractor.load(path, calibrated=False)
-    scores, outcomes = span_outcomes(gold, predict_documents(extractor.predict_batch, gold))
+    raw = predict_documents(extractor.predict_batch, gold)
+    scores, outcomes = span_outcomes(gold, raw)
     calibration = fit_calibration(scores, outcomes, f"{split}, {len(gold)} documents")
+    rescored = {i: [replace(s, score=calibration(s.score)) for s in spans] for i, spans in raw.items()}
+    calibration, f1 = choose_operating_point(gold, rescored, calibration)
     calibration.save(path)
     calibrated = np.array([calibration(s) for s in scores])
     return {
         "model": str(path), "split": split, "documents": len(gold), "spans": len(scores),
+        "min_score": calibration.min_score, "trigger_gate": calibration.trigger_gate, "exact_f1": f1,
         "ece_before": expected_calibration_error(scores, outcomes),
         "ece_after": expected_calibration_error(calibrated, outcomes),
     }
