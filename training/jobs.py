@@ -56,7 +56,7 @@ def model_card(config: TrainingConfig, metadata: dict, crossval_report: dict | N
     parts = [
         "# eventslots attack-event slot tagger\n",
         f"The `{config.base_model}` encoder, fine-tuned as a token classifier (IOB2 over the nine slots below) "
-        "on English news about attacks. Load it with `from model import Extractor; Extractor.load(DIR)`, or with "
+        "on English news about attacks. Load it with `from eventslots import Extractor; Extractor.load(DIR)`, or with "
         '`transformers.pipeline("token-classification", model=DIR, aggregation_strategy="first")`.\n',
         markdown_table() + "\n",
         "## Training data\n",
