@@ -35,8 +35,32 @@ def run_predict(args) -> int:
     return 0
 
 
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def port_in_use(host: str, port: int) -> bool:
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
 def run_serve(args) -> int:
     from eventslots.model.paths import default_model_dir
+
+    if args.host not in LOOPBACK:
+        print(f"eventslots serve: warning: listening on {args.host}, not only this machine; "
+              "the app has no authentication, so anyone who can reach the port can use it and save annotations",
+              file=sys.stderr, flush=True)
+    # Checked before a possible 10-minute training, and said in one line rather than a traceback.
+    if port_in_use(args.host, args.port):
+        print(f"eventslots serve: port {args.port} on {args.host} is in use; choose another with --port", file=sys.stderr)
+        return 1
     from eventslots.serve.app import serve
 
     model_dir = Path(args.model) if args.model else default_model_dir()

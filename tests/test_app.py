@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
+
 import pytest
 from gradio_client import Client
 
@@ -48,3 +52,29 @@ def test_bad_input_gets_a_clear_message(client, text, message):
 def test_the_endpoint_is_named(client):
     endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
     assert list(endpoints) == ["/extract"]
+
+
+def serve_on_a_taken_port(host: str, tmp_path) -> tuple[int, subprocess.CompletedProcess]:
+    """Run ``eventslots serve`` on a port another socket holds; returns the port and the finished run."""
+    with socket.socket() as taken:
+        taken.bind((host, 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        run = subprocess.run(
+            [sys.executable, "-m", "eventslots", "serve", "--host", host, "--port", str(port), "--no-train",
+             "--model", str(tmp_path / "none")],
+            capture_output=True, text=True, timeout=120,
+        )
+    return port, run
+
+
+def test_a_port_in_use_is_one_line_not_a_traceback(tmp_path):
+    port, run = serve_on_a_taken_port("127.0.0.1", tmp_path)
+    assert run.returncode == 1
+    assert run.stderr.strip() == f"eventslots serve: port {port} on 127.0.0.1 is in use; choose another with --port"
+
+
+def test_listening_beyond_this_machine_warns_there_is_no_authentication(tmp_path):
+    _, run = serve_on_a_taken_port("0.0.0.0", tmp_path)
+    assert "warning: listening on 0.0.0.0" in run.stderr and "no authentication" in run.stderr
+    assert run.returncode == 1  # and the busy port stops it before anything starts
