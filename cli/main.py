@@ -8,7 +8,7 @@ import sys
 
 from eventslots import __version__
 
-from . import annotations, serving, training
+from . import annotations, models, serving, training
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -18,13 +18,18 @@ def build_parser() -> argparse.ArgumentParser:
     annotations.register(commands)
     training.register(commands)
     serving.register(commands)
+    models.register(commands)
     return parser
 
 
+# Commands whose output is meant for a pipe: `eventslots predict ... | head` ends quietly, as cat does.
+PIPE_COMMANDS = {("predict", None), ("annotations", "export")}
+
+
 def main(argv: list[str] | None = None) -> int:
-    if hasattr(signal, "SIGPIPE"):
-        signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `eventslots ... | head` ends quietly
     args = build_parser().parse_args(argv)
+    if hasattr(signal, "SIGPIPE") and (args.command, getattr(args, "action", None)) in PIPE_COMMANDS:
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     return args.run(args) or 0
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
 import sys
+import time
 from pathlib import Path
 
 
@@ -16,26 +18,96 @@ def register(commands) -> None:
     server = commands.add_parser("serve", help="start the web app (trains the default model first if there is none)")
     server.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     server.add_argument("--port", type=int, default=7860, help="port (default: 7860)")
-    server.add_argument("--model", help="model directory (default: $EVENTSLOTS_MODEL or models/default)")
-    server.add_argument("--no-train", action="store_true", help="do not train a missing model; the app says how to")
+    server.add_argument(
+        "--model", help="model directory (default: $EVENTSLOTS_MODEL or models/default); a directory named here is only read, never trained into"
+    )
+    server.add_argument("--no-train", action="store_true", help="do not train a missing default model; the app says how to")
     server.set_defaults(run=run_serve)
 
 
+def read_input(name: str) -> str:
+    """A file's text, or a ValueError naming the file and what is wrong with it."""
+    path = Path(name)
+    if not path.exists():
+        raise ValueError(f"{name}: no such file")
+    if path.is_dir():
+        raise ValueError(f"{name}: is a directory; give the text files in it")
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{name}: not UTF-8 text (byte {error.start} is 0x{error.object[error.start]:02x}); convert it, e.g. with iconv") from None
+    except OSError as error:
+        raise ValueError(f"{name}: cannot be read ({error.strerror})") from None
+
+
 def run_predict(args) -> int:
+    from tqdm.auto import tqdm
+
     from eventslots.model.inference import Extractor, ModelNotFoundError
+    from eventslots.model.store import ModelStoreError
 
     try:
+        # Every file is checked before the model loads: a typo costs a second, not a model load.
+        sources = [(name, read_input(name)) for name in args.files] or [("-", sys.stdin.read())]
         extractor = Extractor.load(args.model)
-    except ModelNotFoundError as error:
+    except (ValueError, ModelNotFoundError, ModelStoreError) as error:
         print(f"eventslots predict: {error}", file=sys.stderr)
         return 1
-    sources = [(name, Path(name).read_text(encoding="utf-8")) for name in args.files] or [("-", sys.stdin.read())]
-    for (name, _), spans in zip(sources, extractor.predict_batch([text for _, text in sources])):
-        print(json.dumps({"file": name, "spans": [s.to_dict() for s in spans]}, ensure_ascii=False))
+    batch = 16
+    started = last_line = time.monotonic()
+    # A bar on a terminal; off one, a line at least every 30 s, so a log shows where a long run is.
+    bar = tqdm(total=len(sources), desc="predict", unit="doc", disable=None if len(sources) > batch else True)
+    for first in range(0, len(sources), batch):
+        chunk = sources[first : first + batch]
+        for (name, _), spans in zip(chunk, extractor.predict_batch([text for _, text in chunk])):
+            print(json.dumps({"file": name, "spans": [s.to_dict() for s in spans]}, ensure_ascii=False), flush=True)
+        done = first + len(chunk)
+        bar.update(len(chunk))
+        if bar.disable and len(sources) > batch and (time.monotonic() - last_line >= 30 or done == len(sources)):
+            last_line = time.monotonic()
+            elapsed = last_line - started
+            print(f"predict: {done}/{len(sources)} documents, {elapsed:.0f} s, about {elapsed / done * (len(sources) - done):.0f} s left",
+                  file=sys.stderr, flush=True)
+    bar.close()
     return 0
 
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+class PipeSafe(io.TextIOBase):
+    """An output stream that outlives its reader: once the pipe or terminal behind it is gone
+    (``serve | head -1``, a log collector restarting), writes are dropped instead of raising."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.gone = False
+
+    def write(self, text: str) -> int:
+        if not self.gone:
+            try:
+                self.stream.write(text)
+                self.stream.flush()
+            except (BrokenPipeError, OSError, ValueError):
+                self.gone = True
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.gone:
+            try:
+                self.stream.flush()
+            except (BrokenPipeError, OSError, ValueError):
+                self.gone = True
+
+    def isatty(self) -> bool:
+        return not self.gone and self.stream.isatty()
+
+    @property
+    def encoding(self):
+        return getattr(self.stream, "encoding", "utf-8")
+
+    def fileno(self) -> int:
+        return self.stream.fileno()
 
 
 def port_in_use(host: str, port: int) -> bool:
@@ -53,6 +125,9 @@ def port_in_use(host: str, port: int) -> bool:
 def run_serve(args) -> int:
     from eventslots.model.paths import default_model_dir
 
+    # Before any logging is configured, so uvicorn's and Gradio's handlers write through them too.
+    sys.stdout, sys.stderr = PipeSafe(sys.stdout), PipeSafe(sys.stderr)
+
     if args.host not in LOOPBACK:
         print(f"eventslots serve: warning: listening on {args.host}, not only this machine; "
               "the app has no authentication, so anyone who can reach the port can use it and save annotations",
@@ -61,9 +136,14 @@ def run_serve(args) -> int:
     if port_in_use(args.host, args.port):
         print(f"eventslots serve: port {args.port} on {args.host} is in use; choose another with --port", file=sys.stderr)
         return 1
+    model_dir = Path(args.model) if args.model else default_model_dir()
+    if args.model and not (model_dir / "config.json").exists():
+        # A folder the user named is theirs: say what is missing rather than train into it.
+        print(f"eventslots serve: no model in {model_dir} (no config.json); train one with "
+              f"`eventslots train --output {model_dir}` or leave out --model", file=sys.stderr)
+        return 1
     from eventslots.serve.app import serve
 
-    model_dir = Path(args.model) if args.model else default_model_dir()
     if not (model_dir / "config.json").exists() and not args.no_train:
         from eventslots.training.config import TrainingConfig
         from eventslots.training.jobs import train_and_save

@@ -5,8 +5,10 @@ from __future__ import annotations
 import shlex
 import sys
 import time
+from pathlib import Path
 from dataclasses import MISSING
 
+from eventslots.model.store import ModelStoreError
 from eventslots.training.config import TrainingConfig, config_fields
 from eventslots.training.corpus import AnnotationError
 
@@ -61,6 +63,15 @@ def register(commands) -> None:
     wiki.add_argument("paths", nargs="+", help="WikiEvents .jsonl files")
     wiki.add_argument("--output", required=True, help="auxiliary .jsonl to write (never overwritten); pass it to --auxiliary")
     wiki.set_defaults(run=run_wikievents)
+    pseudo = builders.add_parser(
+        "self-train", help="label unlabelled MUC-4 news with a trained model (sure spans as labels, unsure ones left unlabelled)"
+    )
+    pseudo.add_argument("--model", help="model directory that labels (default: $EVENTSLOTS_MODEL or models/default)")
+    pseudo.add_argument("--output", required=True, help="auxiliary .jsonl to write (never overwritten); pass it to --auxiliary")
+    pseudo.add_argument("--limit", type=int, default=300, help="MUC-4 messages to label, in file order (default: 300)")
+    pseudo.add_argument("--keep", type=float, default=0.7, help="a span scoring at least this is a label (default: 0.7)")
+    pseudo.add_argument("--floor", type=float, default=0.05, help="a span scoring from this up to --keep teaches nothing (default: 0.05)")
+    pseudo.set_defaults(run=run_self_train)
 
 
 def _command_line() -> str:
@@ -73,7 +84,7 @@ def run_train(args) -> int:
     started = time.perf_counter()
     try:
         metadata = train_and_save(config_from(args), args.output, args.annotations, max_steps=args.max_steps)
-    except (AnnotationError, ValueError, FileNotFoundError) as error:
+    except (AnnotationError, ValueError, FileNotFoundError, ModelStoreError) as error:
         print(f"eventslots train: {error}", file=sys.stderr)
         return 1
     fit = metadata["metrics"]["training_fit"]
@@ -102,6 +113,10 @@ def run_evaluate(args) -> int:
     print()
     print(per_label_table(result))
     print(f"\nreport in {args.report_dir}/report.md")
+    if result["trained_on"]:
+        print(f"warning: the model was trained on {len(result['trained_on'])} of these {result['scored']} document(s), "
+              "so these scores measure fit, not accuracy; for an estimate use `eventslots crossval` "
+              "or `eventslots evaluate --split real-dev`", file=sys.stderr)
     return 0
 
 
@@ -154,11 +169,38 @@ def run_wikievents(args) -> int:
 
     try:
         count = build_wikievents(args.paths, args.output)
-        spans = sum(len(d.spans) for d, _ in load_auxiliary(args.output))
+        spans = sum(len(p.document.spans) for p in load_auxiliary(args.output))
     except (FileExistsError, FileNotFoundError, AnnotationError) as error:
         print(f"eventslots auxiliary: {error}", file=sys.stderr)
         return 1
     print(f"wrote {count} auxiliary document(s), {spans} span(s) to {args.output}; train with --auxiliary {args.output}")
+    return 0
+
+
+def run_self_train(args) -> int:
+    from eventslots.model.inference import Extractor, ModelNotFoundError
+    from eventslots.model.paths import shared_data_dir
+    from eventslots.training.corpus import load_documents
+    from eventslots.training.selftrain import pseudo_label, unlabelled_muc4, write_auxiliary
+
+    try:
+        data_dir = shared_data_dir()
+        if data_dir is None:
+            raise FileNotFoundError("no copy of the public corpora found; set EVENTSLOTS_DATA to a folder holding muc4/")
+        if Path(args.output).exists():
+            raise FileExistsError(f"{args.output} exists; auxiliary files are never overwritten")
+        texts = unlabelled_muc4(data_dir, load_documents(), limit=args.limit)
+        extractor = Extractor.load(args.model)
+        records = pseudo_label(extractor, texts, keep=args.keep, floor=args.floor,
+                               progress=lambda done, total: print(f"labelled {done}/{total}", file=sys.stderr, flush=True))
+        write_auxiliary(records, args.output)
+    except (FileExistsError, FileNotFoundError, ModelNotFoundError, AnnotationError, ValueError) as error:
+        print(f"eventslots auxiliary: {error}", file=sys.stderr)
+        return 1
+    spans = sum(len(r["spans"]) for r in records)
+    unsure = sum(len(r["unsure"]) for r in records)
+    print(f"wrote {len(records)} pseudo-labelled document(s), {spans} sure span(s), {unsure} unsure region(s) to {args.output}; "
+          f"train with --auxiliary {args.output}")
     return 0
 
 

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-CALIBRATION_FILE = "calibration.json"
+from .store import CALIBRATION_FILE
+
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class Calibration:
     # Chosen on the same held-out split to maximise strict span F1 (see training.calibration):
     min_score: float = 0.0  # spans scoring below are left out by default
     trigger_gate: float = 0.0  # a text whose best TRIGGER scores below this gets no spans at all
+    exact_f1: float | None = None  # strict span F1 on the fitting split at that operating point
 
     def __call__(self, score: float) -> float:
         return float(np.interp(score, self.raw, self.probability))
@@ -51,7 +53,7 @@ class Calibration:
         record = json.loads(path.read_text(encoding="utf-8"))
         return cls(tuple(record["raw"]), tuple(record["probability"]), record.get("method", "isotonic"),
                    record.get("fitted_on", ""), record.get("spans", 0), record.get("min_score", 0.0),
-                   record.get("trigger_gate", 0.0))
+                   record.get("trigger_gate", 0.0), record.get("exact_f1"))
 
     def save(self, model_dir: Path) -> Path:
         """Written beside the weights under a temporary name, then renamed: never half a file."""

@@ -24,10 +24,10 @@ from .calibration import Calibration
 from .decoding import viterbi
 from .paths import MODEL_ENV, default_model_dir
 from .spans import Span
+from .store import SETTINGS_FILE, WEIGHTS_FILES, BrokenModelError, check_complete
 from .tagging import tags_to_spans, word_tokens
 from .windows import DEFAULT_STRIDE_TOKENS, DEFAULT_WINDOW_TOKENS, EncodedText, Window, best_window_for_tokens, encode_text, plan_windows, window_inputs
 
-SETTINGS_FILE = "eventslots.json"
 
 
 class ModelNotFoundError(FileNotFoundError):
@@ -80,14 +80,31 @@ class Extractor:
 
         path = Path(path) if path is not None else default_model_dir()
         _require_model(path)
+        from .schema import TAGS
+
+        check_complete(path, TAGS)
         settings = {}
         if (path / SETTINGS_FILE).exists():
             training = json.loads((path / SETTINGS_FILE).read_text(encoding="utf-8")).get("config", {})
             settings = {k: training[k] for k in ("window_tokens", "stride_tokens") if k in training}
         settings["calibration"] = Calibration.load(path) if calibrated else None
         settings.update(overrides)
-        tokenizer = AutoTokenizer.from_pretrained(path)
-        model = AutoModelForTokenClassification.from_pretrained(path)
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(path)
+        except Exception as error:  # transformers raises many kinds; each means the same to a user
+            raise BrokenModelError(f"{path}: its tokenizer files cannot be read ({type(error).__name__}: {error})") from None
+        verbosity = hf_logging.get_verbosity()
+        hf_logging.set_verbosity_error()  # a broken file is reported below, in one line naming it
+        try:
+            model, info = AutoModelForTokenClassification.from_pretrained(path, output_loading_info=True)
+        except Exception as error:
+            weights = next((path / n for n in WEIGHTS_FILES if (path / n).exists()), path)
+            raise BrokenModelError(f"{weights}: the weights cannot be read ({type(error).__name__}: {error})") from None
+        finally:
+            hf_logging.set_verbosity(verbosity)
+        if info.get("missing_keys"):
+            weights = next((path / n for n in WEIGHTS_FILES if (path / n).exists()), path)
+            raise BrokenModelError(f"{weights}: the weights lack {len(info['missing_keys'])} tensor(s), e.g. {sorted(info['missing_keys'])[0]}")
         return cls(model, tokenizer, **settings)
 
     def predict(self, text: str, min_score: float | None = None) -> list[Span]:

@@ -2,41 +2,66 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from pathlib import Path
 
 import gradio as gr
 
+from eventslots.model import store
 from eventslots.model.inference import Extractor, ModelNotFoundError
 from eventslots.model.paths import SEEDS_DIR, default_model_dir
 from eventslots.model.schema import COLOURS, LABEL_NAMES, LABELS
 from eventslots.model.spans import Span
 
-from .editing import TABLE_HEADERS, EditError, add_span, from_highlight, from_table, save_correction, to_highlight, to_table
+from .editing import SELECTION_PLACEHOLDER, TABLE_HEADERS, EditError, add_span, from_highlight, from_table, save_correction, to_highlight, to_table
+
+log = logging.getLogger("eventslots.serve")
 
 # A long feature article is ~30,000 characters; 100,000 leaves room and bounds the work of one request.
 MAX_CHARS = 100_000
+MAX_UPLOAD = "1mb"  # README: "Uploads"
 CONCURRENCY = 2  # the machine this runs on has two cores; more requests only queue
 
 CSS = """
 #legend-note {font-size: 0.9em; opacity: 0.85}
+#highlighted .textfield, #highlighted .textspan {word-break: normal !important; overflow-wrap: normal !important}
 .gradio-container {max-width: 1400px !important}
 """
 
 
 class ModelHolder:
-    """Loads the model on first use, so the page opens at once and a missing model is a message, not a crash."""
+    """Loads the model on first use, so the page opens at once and a missing model is a message, not a
+    crash; loads it again when a new run is published (or recalibrated), so a running app follows training."""
 
     def __init__(self, model_dir: str | Path | None):
         self.model_dir = Path(model_dir) if model_dir else None
         self._extractor: Extractor | None = None
+        self._version: tuple | None = None
         self._lock = threading.Lock()
+
+    @property
+    def location(self) -> Path:
+        return self.model_dir or default_model_dir()
 
     def get(self) -> Extractor:
         with self._lock:
-            if self._extractor is None:
-                self._extractor = Extractor.load(self.model_dir or default_model_dir())
+            version = store.version_of(self.location)
+            if self._extractor is None or version != self._version:
+                self._extractor = Extractor.load(self.location)
+                if self._version is not None:
+                    log.info("loaded the newly published run %s", version[0].name)
+                self._version = version
             return self._extractor
+
+    def describe(self) -> str:
+        """Which run the app uses, for the page (no server paths)."""
+        if not (self.location / "config.json").exists():
+            return "No model yet: run `eventslots train`."
+        run = store.describe_run(self.location)
+        scores = ", ".join(f"{name} F1 {value:.3f}" for name, value in run.scores.items() if value is not None)
+        return f"Model run `{run.path.name}`, trained {run.created[:16].replace('T', ' ')}, data `{run.data_hash}`" + (
+            f", {scores}" if scores else "") + "."
 
 
 def seed_examples() -> tuple[list[list[str]], list[str]]:
@@ -71,6 +96,13 @@ def outputs_for(text: str, spans: list[Span], note: str):
     )
 
 
+def _pairs(value) -> list[tuple]:
+    """(token, label) pairs of a HighlightedText value in either of its forms."""
+    if isinstance(value, dict):
+        return [(None, e.get("entity")) for e in value.get("entities", [])]
+    return [(item["token"], item.get("class_or_confidence")) if isinstance(item, dict) else tuple(item[:2]) for item in value or []]
+
+
 def _spans(state) -> list[Span]:
     return [Span(**s) for s in (state or {}).get("spans", [])]
 
@@ -83,21 +115,28 @@ def build_app(model_dir: str | Path | None = None, annotations_dir: str | Path |
         try:
             # 0 leaves the choice to the model: its calibrated threshold and trigger gate, if it has them.
             spans = holder.get().predict(text, float(min_score) if min_score else None)
-        except ModelNotFoundError as error:
-            raise gr.Error(str(error), title="No model")
+        except ModelNotFoundError:
+            log.warning("no model at %s", holder.location)
+            raise gr.Error("There is no trained model yet: run `eventslots train`, then try again.", title="No model")
+        except store.ModelStoreError as error:
+            log.error("%s", error)  # the server's log names the file; the page does not show server paths
+            raise gr.Error("The model cannot be loaded (the server's log says which file is broken); "
+                           "retrain it or run `eventslots models rollback`.", title="Broken model")
         return outputs_for(text, spans, "Extracted.")
 
-    def edited_highlight(value, state):
+    def edited_highlight(value, selection_label, state):
         text = (state or {}).get("text", "")
         try:
-            spans = from_highlight(value, text)
+            spans = from_highlight(value, text, _spans(state), selection_label)
         except EditError as error:
-            return gr.skip(), gr.skip(), f"⚠️ {error}", gr.skip()
+            return gr.skip(), gr.skip(), gr.skip(), f"⚠️ {error}", gr.skip()
         if [(s.start, s.end, s.label) for s in spans] == [(s.start, s.end, s.label) for s in _spans(state)]:
             # The change came from the app itself (a new extraction), not from the user.
-            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
-        _, table, data, note, new_state = outputs_for(text, spans, "Edited.")
-        return table, data, note, new_state
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        highlight, table, data, note, new_state = outputs_for(text, spans, "Edited.")
+        # Redrawn only when a selection took the Label box's label; otherwise the widget already shows it.
+        selected = any(e[1] and str(e[1]).upper() == SELECTION_PLACEHOLDER for e in _pairs(value))
+        return (highlight if selected else gr.skip()), table, data, note, new_state
 
     def edited_table(rows, state):
         text = (state or {}).get("text", "")
@@ -123,12 +162,12 @@ def build_app(model_dir: str | Path | None = None, annotations_dir: str | Path |
         try:
             path = save_correction(text, _spans(state), name or "", annotations_dir)
         except EditError as error:
-            raise gr.Error(str(error), title="Not saved")
-        try:
-            shown = path.relative_to(Path.cwd())
-        except ValueError:
-            shown = path
-        return f"✅ Saved **{shown}** ({len(_spans(state))} spans). Run `eventslots train` to learn from it."
+            gr.Warning(str(error), title="Not saved")
+            # Replaces any earlier success: the page never says saved when this save failed.
+            return f"⚠️ Not saved: {error}"
+        log.info("saved a correction to %s", path)
+        # The user sees where it lives in the workspace, not the server's absolute path.
+        return f"✅ Saved **annotations/{path.parent.name}/{path.name}** ({len(_spans(state))} spans). Run `eventslots train` to learn from it."
 
     legend = " · ".join(f"**{l.name}**: {l.meaning}" for l in LABELS)
     examples, example_labels = seed_examples()
@@ -156,6 +195,7 @@ def build_app(model_dir: str | Path | None = None, annotations_dir: str | Path |
                 gr.Examples(examples=examples, inputs=[article], example_labels=example_labels, label="Seed articles")
             with gr.Column(scale=3):
                 status = gr.Markdown("", elem_id="status")
+                model_info = gr.Markdown("", elem_id="model-info")
                 highlighted = gr.HighlightedText(
                     label="Slots (select text to add a span, click a span to relabel or remove it)",
                     color_map=COLOURS, show_legend=True, combine_adjacent=False, interactive=True, elem_id="highlighted",
@@ -181,9 +221,14 @@ def build_app(model_dir: str | Path | None = None, annotations_dir: str | Path |
             saved_status = gr.Markdown("", elem_id="saved-status")
 
         results = [highlighted, table, as_json, status, state]
-        extract_button.click(extract, [article, min_score], results, api_name="extract", concurrency_limit=CONCURRENCY)
-        article.submit(extract, [article, min_score], results, api_visibility="private", concurrency_limit=CONCURRENCY)
-        highlighted.change(edited_highlight, [highlighted, state], [table, as_json, status, state], api_visibility="private")
+        extract_button.click(extract, [article, min_score], results, api_name="extract", concurrency_limit=CONCURRENCY).then(
+            holder.describe, None, [model_info], api_visibility="private")
+        article.submit(extract, [article, min_score], results, api_visibility="private", concurrency_limit=CONCURRENCY).then(
+            holder.describe, None, [model_info], api_visibility="private")
+        demo.load(holder.describe, None, [model_info], api_visibility="private")
+        highlighted.change(
+            edited_highlight, [highlighted, add_label, state], [highlighted, table, as_json, status, state], api_visibility="private"
+        )
         table.input(edited_table, [table, state], [highlighted, as_json, status, state], api_visibility="private")
         add_button.click(added, [add_label, add_text, add_occurrence, state], results, api_visibility="private")
         save_button.click(saved, [name, state], [saved_status], api_visibility="private")
@@ -193,7 +238,12 @@ def build_app(model_dir: str | Path | None = None, annotations_dir: str | Path |
     return demo
 
 
-def serve(host: str = "127.0.0.1", port: int = 7860, model_dir: str | Path | None = None, block: bool = True) -> gr.Blocks:
-    demo = build_app(model_dir)
-    demo.launch(server_name=host, server_port=port, css=CSS, prevent_thread_lock=not block, quiet=not block)
+def launch(demo: gr.Blocks, host: str, port: int, block: bool = True) -> gr.Blocks:
+    # The app takes pasted text, not files; Gradio's upload route stays open, so it gets a small limit.
+    demo.launch(server_name=host, server_port=port, css=CSS, prevent_thread_lock=not block, quiet=not block,
+                max_file_size=MAX_UPLOAD)
     return demo
+
+
+def serve(host: str = "127.0.0.1", port: int = 7860, model_dir: str | Path | None = None, block: bool = True) -> gr.Blocks:
+    return launch(build_app(model_dir), host, port, block)

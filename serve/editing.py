@@ -34,8 +34,15 @@ def to_highlight(text: str, spans: Iterable[Span]) -> dict:
     }
 
 
-def from_highlight(value, text: str) -> list[Span]:
-    """Spans from the (edited) highlighted text: a list of ``(substring, label)`` pairs or the dict form."""
+# The label Gradio gives words the user has just selected, before a label is typed.
+SELECTION_PLACEHOLDER = "LABEL"
+
+
+def from_highlight(value, text: str, previous: Sequence[Span] = (), selection_label: str | None = None) -> list[Span]:
+    """Spans from the (edited) highlighted text: a list of ``(substring, label)`` pairs or the dict form.
+
+    Words just selected (Gradio's placeholder label) take ``selection_label``, the label chosen in the
+    app's Label box; spans left as they were keep their ``previous`` scores, new or changed ones score 1."""
     if not value:
         return []
     if isinstance(value, dict):
@@ -50,6 +57,7 @@ def from_highlight(value, text: str) -> list[Span]:
         pairs = [(item[0], item[1]) if not isinstance(item, dict) else (item["token"], item.get("class_or_confidence")) for item in value]
     if "".join(token for token, _ in pairs) != text:
         raise EditError("The highlighted text no longer matches the article; press Extract again.")
+    scores = {(s.start, s.end, s.label): s.score for s in previous}
     spans, cursor = [], 0
     for token, label in pairs:
         start, end = cursor, cursor + len(token)
@@ -57,11 +65,18 @@ def from_highlight(value, text: str) -> list[Span]:
         if label in (None, "", "O"):
             continue
         label = str(label).strip().upper()
+        if label == SELECTION_PLACEHOLDER and label not in LABEL_NAMES:
+            if selection_label not in LABEL_NAMES:
+                raise EditError(
+                    f"Type a label for the selected words ({', '.join(LABEL_NAMES)}) and press Enter, "
+                    "or choose one in the Label box below and select them again."
+                )
+            label = selection_label
         if label not in LABEL_NAMES:
             raise EditError(f"Unknown label {label!r}: use one of {', '.join(LABEL_NAMES)}.")
         start, end = tidy_span(text, start, end)
         if start < end:
-            spans.append(Span(start, end, label, text[start:end]))
+            spans.append(Span(start, end, label, text[start:end], scores.get((start, end, label), 1.0)))
     return resolve_overlaps(spans)
 
 
@@ -151,11 +166,11 @@ def save_correction(
     if problems:
         raise EditError("Not saved; fix these first: " + "; ".join(problems))
     if path.exists():
-        raise EditError(f"{path.name} already exists in {path.parent}; choose another name (nothing was overwritten).")
+        raise EditError(f"{path.name} already exists in annotations/{path.parent.name}; choose another name (nothing was overwritten).")
     taken = existing_ids(corpus_roots(annotations_dir))
     if document.id in taken:
-        raise EditError(f"The id {document.id} is already used at {taken[document.id]}; choose another name.")
+        raise EditError(f"The id {document.id} is already used in {Path(str(taken[document.id]).split(':')[0]).name}; choose another name.")
     try:
         return write_new_file(path, [document])
-    except FileExistsError as error:
-        raise EditError(str(error))
+    except FileExistsError:
+        raise EditError(f"{path.name} already exists in annotations/{path.parent.name}; choose another name (nothing was overwritten).")

@@ -83,12 +83,12 @@ def user_annotations(tmp_path_factory) -> Path:
 def app_url(trained_model_dir, user_annotations):
     import socket
 
-    from eventslots.serve.app import CSS, build_app
+    from eventslots.serve.app import build_app, launch
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     demo = build_app(trained_model_dir, annotations_dir=user_annotations)
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, css=CSS)
+    launch(demo, "127.0.0.1", port, block=False)
     yield f"http://127.0.0.1:{port}/"
     demo.close()

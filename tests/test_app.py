@@ -78,3 +78,91 @@ def test_listening_beyond_this_machine_warns_there_is_no_authentication(tmp_path
     _, run = serve_on_a_taken_port("0.0.0.0", tmp_path)
     assert "warning: listening on 0.0.0.0" in run.stderr and "no authentication" in run.stderr
     assert run.returncode == 1  # and the busy port stops it before anything starts
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def hang_up_mid_response(port: int) -> None:
+    """A client that asks for the page and leaves after the first bytes of the answer."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+        connection.sendall(f"GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
+        connection.recv(64)
+        connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")  # reset, not close
+
+
+def test_serve_outlives_its_output_pipe_and_clients_that_hang_up(trained_model_dir):
+    import time
+    import urllib.request
+    from concurrent.futures import ThreadPoolExecutor
+
+    port = free_port()
+    # `eventslots serve | head -1`: the reader takes one line and goes away.
+    server = subprocess.Popen(
+        [sys.executable, "-m", "eventslots", "serve", "--port", str(port), "--model", str(trained_model_dir)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        first = server.stdout.readline()
+        assert first.startswith("eventslots app on"), first + server.stderr.read() if server.poll() is not None else first
+        server.stdout.close()
+        server.stderr.close()
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).read()
+                break
+            except OSError:
+                assert server.poll() is None, "the server died once its output pipe was closed"
+                assert time.monotonic() < deadline, "the server did not start"
+                time.sleep(0.5)
+        with ThreadPoolExecutor(max_workers=10) as pool:
+            list(pool.map(hang_up_mid_response, [port] * 50))
+        assert server.poll() is None, "fifty clients hanging up took the server down"
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as answer:
+            assert answer.status == 200 and b"eventslots" in answer.read()
+        assert Client(f"http://127.0.0.1:{port}/", verbose=False).predict(
+            "Two drones were shot down over the base on Monday.", api_name="/extract")[3].startswith("Extracted.")
+    finally:
+        server.kill()
+        server.wait()
+
+
+def test_uploads_above_the_documented_limit_are_refused(app_url):
+    import urllib.error
+    import urllib.request
+
+    from eventslots.serve.app import MAX_UPLOAD
+
+    assert MAX_UPLOAD == "1mb"
+    boundary = "eventslots"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"big.txt\"\r\n"
+            "Content-Type: text/plain\r\n\r\n").encode() + b"x" * 2_000_000 + f"\r\n--{boundary}--\r\n".encode()
+    request = urllib.request.Request(f"{app_url}gradio_api/upload", data=body, method="POST",
+                                     headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=30)
+    assert refused.value.code in (400, 413)
+
+
+def test_a_running_app_follows_a_newly_published_run(trained_model_dir, tmp_path):
+    import shutil
+
+    from eventslots.model import store
+    from eventslots.serve.app import ModelHolder
+
+    def copy(folder):
+        for file in trained_model_dir.resolve().iterdir():
+            shutil.copy(file, folder / file.name)
+
+    target = tmp_path / "models" / "default"
+    first = store.write_run(copy, target)
+    holder = ModelHolder(target)
+    loaded = holder.get()
+    assert holder.get() is loaded and first.name in holder.describe()
+    second = store.write_run(copy, target)
+    assert holder.get() is not loaded and second.name in holder.describe()
+    assert str(tmp_path) not in holder.describe()

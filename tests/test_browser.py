@@ -70,6 +70,35 @@ def choose(page, dropdown: str, option: str) -> None:
     )
 
 
+def select_words(page, words: str) -> bool:
+    """Select ``words`` in an unhighlighted stretch of the view with a real mouse drag."""
+    box = page.evaluate(
+        """(words) => {
+            const field = document.querySelector('#highlighted .textfield');
+            const walker = document.createTreeWalker(field, NodeFilter.SHOW_TEXT);
+            for (let text = walker.nextNode(); text; text = walker.nextNode()) {
+                if (text.parentElement.closest('.highlighted, .label, .label-input, button')) continue;
+                const at = text.textContent.indexOf(words);
+                if (at < 0) continue;
+                text.parentElement.scrollIntoView({block: 'center'});  // mouse coordinates are the viewport's
+                const range = document.createRange();
+                range.setStart(text, at); range.setEnd(text, at + words.length);
+                const r = range.getBoundingClientRect();
+                return {x0: r.left + 1, x1: r.right - 1, y: r.top + r.height / 2};
+            }
+            return null;
+        }""",
+        words,
+    )
+    assert box, f"{words!r} is not in an unhighlighted stretch of the view"
+    page.mouse.move(box["x0"] - 3, box["y"])
+    page.mouse.move(box["x0"], box["y"], steps=2)  # enter the token first, as a hand would
+    page.mouse.down()
+    page.mouse.move(box["x1"], box["y"], steps=5)
+    page.mouse.up()
+    return True
+
+
 def test_paste_extract_correct_and_save(page, app_url, user_annotations, extractor):
     article = (SEEDS_DIR / "004_30bd4df8f24fa5f0.txt").read_text(encoding="utf-8")
     predicted = extractor.predict(article)
@@ -102,6 +131,13 @@ def test_paste_extract_correct_and_save(page, app_url, user_annotations, extract
     page.locator("#add-text textarea, #add-text input").first.fill("Iraqi capital")
     page.locator("#add-span").click()
     wait_for_text(page, "#status", "Added LOCATION 'Iraqi capital'")
+    # Words never wrap in the middle in the highlighted view.
+    assert page.eval_on_selector("#highlighted .textfield", "e => getComputedStyle(e).wordBreak") == "normal"
+    # Select words with the mouse: they take the Label box's label (LOCATION).
+    selected = select_words(page, "investigation")
+    wait_for_text(page, "#status", "Edited.")
+    wait_for_text(page, "#spans-table", "investigation")
+    assert selected
     page.locator("#save-name textarea, #save-name input").first.fill("Browser test: rocket on the BDSC")
     page.locator("#save").click()
     wait_for_text(page, "#saved-status", "Saved")
@@ -112,12 +148,18 @@ def test_paste_extract_correct_and_save(page, app_url, user_annotations, extract
     # The first prediction was removed; the added span replaces any prediction it overlaps.
     relabelled = predicted[1]
     kept = {(s.start, s.end, s.label) for s in predicted[2:] if s.end <= added[0] or added[1] <= s.start}
-    expected = kept | {added, (relabelled.start, relabelled.end, "CASUALTIES")}
+    [selected_span] = [(s.start, s.end, s.label) for s in document.spans if s.text == "investigation"]
+    assert selected_span[2] == "LOCATION"
+    expected = kept | {added, selected_span, (relabelled.start, relabelled.end, "CASUALTIES")}
     assert {(s.start, s.end, s.label) for s in document.spans} == expected
     assert document.text == article and document.source == "user"
 
-    # Saving again under the same name is refused, and the file is left as it was.
+    # Saving again under the same name is refused, the file is left as it was,
+    # and the earlier success message gives way to the failure.
     before = saved.read_bytes()
     page.locator("#save").click()
-    page.wait_for_selector("text=already exists", timeout=30_000)
+    wait_for_text(page, "#saved-status", "Not saved")
+    assert "Saved" not in page.locator("#saved-status").inner_text().replace("Not saved", "")
+    assert "already exists in annotations/user" in page.locator("#saved-status").inner_text()
+    assert str(user_annotations) not in page.content()  # no server paths on the page
     assert saved.read_bytes() == before

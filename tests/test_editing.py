@@ -28,6 +28,22 @@ def test_unknown_label_is_a_clear_error():
         from_highlight([("Two drones", "VICTIM"), (TEXT[10:], None)], TEXT)
 
 
+def test_selected_words_take_the_label_box_label():
+    # Gradio marks freshly selected words "label" until one is typed.
+    pairs = [("Two drones", "WEAPON"), (" were shot down over ", None), ("Erbil", "label"), (TEXT[36:], None)]
+    spans = from_highlight(pairs, TEXT, SPANS, selection_label="LOCATION")
+    assert (31, 36, "LOCATION") in {(s.start, s.end, s.label) for s in spans}
+    with pytest.raises(EditError, match="Type a label for the selected words"):
+        from_highlight(pairs, TEXT, SPANS, selection_label=None)
+
+
+def test_editing_one_span_keeps_the_scores_of_the_others():
+    scored = [Span(0, 10, "WEAPON", "Two drones", 0.42), Span(16, 25, "TRIGGER", "shot down", 0.87)]
+    pairs = [("Two drones", "ATTACKER"), (" were ", None), ("shot down", "TRIGGER"), (TEXT[25:], None)]
+    spans = from_highlight(pairs, TEXT, scored)
+    assert [(s.label, s.score) for s in spans] == [("ATTACKER", 1.0), ("TRIGGER", 0.87)]
+
+
 def test_table_edits_relabel_delete_and_move():
     rows = to_table(SPANS)
     rows[0][0] = ""  # delete

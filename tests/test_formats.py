@@ -106,3 +106,32 @@ def test_cli_export_then_import(tmp_path, capsys):
     # Importing the seeds again under the same ids is refused: they are already in annotations/.
     assert main(["annotations", "import", str(exported), "--format", "labelstudio", "--output", str(tmp_path / "x.jsonl")]) == 1
     assert "document id already used" in capsys.readouterr().err
+
+
+def _labelstudio_task(text: str, start: int, end: int, surface: str) -> str:
+    import json
+
+    return json.dumps([{"id": 1, "data": {"text": text}, "annotations": [{"result": [
+        {"type": "labels", "from_name": "label", "to_name": "text",
+         "value": {"start": start, "end": end, "text": surface, "labels": ["WEAPON"]}}]}]}])
+
+
+def test_labelstudio_offsets_in_utf16_units_are_converted(tmp_path):
+    from eventslots.training.formats import labelstudio
+
+    text = "🚀 Two drones hit the base."
+    # A browser counts the rocket emoji as two UTF-16 units, so "Two drones" is at 3-13 there, 2-12 in Python.
+    path = tmp_path / "ls.json"
+    path.write_text(_labelstudio_task(text, 3, 13, "Two drones"), encoding="utf-8")
+    [(_, document)] = labelstudio.read(path)
+    assert [(s.start, s.end, s.text) for s in document.spans] == [(2, 12, "Two drones")]
+
+
+def test_labelstudio_span_whose_words_do_not_match_is_refused(tmp_path):
+    from eventslots.training.corpus import AnnotationError
+    from eventslots.training.formats import labelstudio
+
+    path = tmp_path / "ls.json"
+    path.write_text(_labelstudio_task("Two drones hit the base.", 4, 14, "Two drones"), encoding="utf-8")
+    with pytest.raises(AnnotationError, match=r"ls.json:1: .*says 'Two drones' but the text there is 'drones hit'"):
+        labelstudio.read(path)

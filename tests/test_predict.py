@@ -108,3 +108,33 @@ def test_predict_command_prints_one_json_object_per_document(trained_model_dir, 
         input=text, capture_output=True, text=True, check=True,
     )
     assert json.loads(from_stdin.stdout)["spans"] == lines[0]["spans"]
+
+
+@pytest.mark.parametrize("make, problem", [
+    (lambda d: d / "missing.txt", "no such file"),
+    (lambda d: d, "is a directory"),
+    (lambda d: (d / "latin1.txt").write_bytes("café bombé".encode("latin-1")) and d / "latin1.txt", "not UTF-8 text"),
+])
+def test_predict_command_on_bad_files_is_one_line(tmp_path, make, problem):
+    import subprocess
+    import sys
+
+    name = str(make(tmp_path))
+    result = subprocess.run([sys.executable, "-m", "eventslots", "predict", name], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert result.stderr.strip() == result.stderr.strip().splitlines()[0] and name in result.stderr and problem in result.stderr
+
+
+def test_predict_over_many_files_logs_progress_off_a_terminal(trained_model_dir, tmp_path):
+    import subprocess
+    import sys
+
+    files = []
+    for i in range(20):
+        files.append(tmp_path / f"{i}.txt")
+        files[-1].write_text(f"Rebels fired {i + 2} rockets at the airport on Monday.", encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "eventslots", "predict", "--model", str(trained_model_dir), *map(str, files)],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert len(result.stdout.splitlines()) == 20
+    assert "predict: 20/20 documents" in result.stderr

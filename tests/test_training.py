@@ -19,7 +19,7 @@ from eventslots.model.inference import Extractor
 from eventslots.model.paths import CORPUS_DIR, SEEDS_DIR
 from eventslots.training.corpus import load_documents
 from eventslots.training.evaluate import crossval, evaluate_predictor, extractor_for, headline
-from eventslots.training.modeldir import publish
+from eventslots.model.store import publish
 from eventslots.training.report import write_report
 from eventslots.training.train import train
 
@@ -108,7 +108,7 @@ def test_killed_training_leaves_the_previous_model_intact(previous_model):
 
 
 def test_a_failure_while_writing_leaves_the_previous_model_intact(previous_model, seed_documents, tiny_config, monkeypatch):
-    from eventslots.training import modeldir
+    from eventslots.model import store
 
     before = tree_digest(previous_model)
     trained = train(seed_documents, tiny_config, progress=False, max_steps=1)
@@ -118,7 +118,7 @@ def test_a_failure_while_writing_leaves_the_previous_model_intact(previous_model
 
     monkeypatch.setattr(trained.tokenizer, "save_pretrained", broken_save)
     with pytest.raises(OSError, match="disk full"):
-        modeldir.write_model(trained, previous_model, {"config": {}}, "card")
+        store.write_run(lambda folder: (trained.model.save_pretrained(folder), trained.tokenizer.save_pretrained(folder)), previous_model)
     assert tree_digest(previous_model) == before
     assert not list((previous_model.parent / ".runs").glob(".model-incomplete-*"))
 
@@ -150,6 +150,9 @@ def test_evaluate_command_writes_reports(trained_model_dir, tmp_path):
     assert (tmp_path / "label_f1.png").stat().st_size > 1000
     markdown = (tmp_path / "report.md").read_text()
     assert "## Missed spans" in markdown and "## Label confusion" in markdown
+    # The tiny model trained on these very seeds: the scores are fit, and the command says so.
+    assert "trained on 5 of these 5 document(s)" in result.stderr and "eventslots crossval" in result.stderr
+    assert "fit, not accuracy" in markdown
 
 
 def test_crossval_holds_out_each_seed(seed_documents, tiny_config, tmp_path):

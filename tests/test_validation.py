@@ -101,3 +101,36 @@ def test_cli_exit_status_and_output(tiny_file):
     )
     assert result.returncode == 1
     assert f"{tiny_file}:1: tiny-1: [16:25 SHOOTER]: unknown label 'SHOOTER'" in result.stdout
+
+
+def test_one_text_in_two_places_is_reported_and_counted_once(tmp_path):
+    import json
+
+    from eventslots.training.corpus import load_documents
+    from eventslots.training.validation import validate_files
+
+    record = {"id": "a-1", "source": "authored", "text": "Rebels fired two rockets at the airport.",
+              "spans": [{"start": 0, "end": 6, "label": "ATTACKER", "text": "Rebels"}]}
+    (tmp_path / "a.jsonl").write_text(json.dumps(record) + "\n")
+    copy = {**record, "id": "b-1", "text": "Rebels  fired two rockets at the AIRPORT.", "spans": []}
+    (tmp_path / "b.jsonl").write_text(json.dumps(copy) + "\n")
+    [problem] = validate_files([tmp_path / "a.jsonl", tmp_path / "b.jsonl"])
+    assert str(problem).startswith(f"{tmp_path / 'b.jsonl'}:1: b-1:") and "the same text as a-1" in problem.message
+    assert "different spans" in problem.message
+    assert [d.id for d in load_documents([tmp_path])] == ["a-1"]
+
+
+@pytest.mark.parametrize("line, message", [
+    ('{"id": "e", "source": "user", "text": "  \\n ", "spans": []}', "empty text"),
+    ('{"id": "s", "source": "user", "text": "Rockets \\ud800 hit.", "spans": []}', "lone surrogate U+D800 at offset 8"),
+    ('{"id": "t", "source": "user", "text": 42, "spans": []}', "missing 'text' (a string)"),
+    ('{"id": "o", "source": "user", "text": "Rockets hit.", "spans": [{"start": 0, "end": 99, "label": "WEAPON"}]}', "out of"),
+    ('{"id": "j", "text": ', "invalid JSON"),
+])
+def test_texts_that_would_crash_training_are_file_line_problems(tmp_path, line, message):
+    from eventslots.training.validation import validate_files
+
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"id": "ok", "source": "user", "text": "Fine.", "spans": []}\n' + line + "\n", encoding="utf-8")
+    [problem] = validate_files([path])
+    assert str(problem).startswith(f"{path}:2:") and message in str(problem)

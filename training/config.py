@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
 
 from eventslots.model.base import DEFAULT_BASE_MODEL
 from eventslots.model.windows import DEFAULT_STRIDE_TOKENS, DEFAULT_WINDOW_TOKENS
@@ -60,3 +61,49 @@ class TrainingConfig:
 
 def config_fields():
     return fields(TrainingConfig)
+
+
+def check_settings(config: TrainingConfig) -> None:
+    """Refuse, before any training, settings that would publish a model that cannot run or learn."""
+    problems = []
+    if not config.epochs >= 1:
+        problems.append(f"--epochs must be at least 1 (got {config.epochs})")
+    if not config.learning_rate > 0:
+        problems.append(f"--learning-rate must be above 0 (got {config.learning_rate})")
+    if config.batch_size < 1:
+        problems.append(f"--batch-size must be at least 1 (got {config.batch_size})")
+    if not 0 <= config.warmup_ratio < 1:
+        problems.append(f"--warmup-ratio must be from 0 up to 1 (got {config.warmup_ratio})")
+    if config.weight_decay < 0:
+        problems.append(f"--weight-decay must be 0 or more (got {config.weight_decay})")
+    if config.real_weight < 1:
+        problems.append(f"--real-weight must be at least 1 (got {config.real_weight})")
+    if config.augment_copies < 0:
+        problems.append(f"--augment-copies must be 0 or more (got {config.augment_copies})")
+    if not config.source_list():
+        problems.append("--sources names no source")
+    try:
+        positions = encoder_positions(config.base_model)
+    except ValueError as error:
+        problems.append(str(error))
+        positions = None
+    if config.window_tokens < 8 or (positions and config.window_tokens > positions):
+        problems.append(f"--window-tokens must be from 8 up to the encoder's {positions or 512} positions (got {config.window_tokens})")
+    if not 0 <= config.stride_tokens <= config.window_tokens - 4:
+        problems.append(f"--stride-tokens must be from 0 up to --window-tokens minus 4 (got {config.stride_tokens})")
+    if problems:
+        raise ValueError("settings refused before training: " + "; ".join(problems))
+
+
+def encoder_positions(base_model: str) -> int | None:
+    """How many token positions the encoder has (its config's ``max_position_embeddings``), if readable."""
+    from eventslots.model.base import resolve_base_model
+
+    path = Path(resolve_base_model(base_model)) / "config.json"  # ValueError names an unknown encoder
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None
+    positions = config.get("max_position_embeddings")
+    # RoBERTa-style encoders (mpnet) reserve two positions for padding offsets.
+    return positions - 2 if positions and config.get("model_type") in ("mpnet", "roberta", "xlm-roberta") else positions

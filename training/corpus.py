@@ -107,6 +107,32 @@ def read_records(path: Path) -> Iterator[tuple[int, str]]:
                 yield number, line
 
 
+def text_key(text: str) -> str:
+    """Identity of a text: case and spacing do not make a new document."""
+    return hashlib.sha256(" ".join(text.lower().split()).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def drop_duplicates(documents: Sequence[Document]) -> list[Document]:
+    """Each text once (the first seen; a held-out real document wins over any copy), so nothing is
+    trained on or scored twice; what is dropped is logged (``annotations validate`` reports it)."""
+    import logging
+
+    kept: dict[str, Document] = {}
+    dropped = []
+    for document in documents:
+        key = text_key(document.text)
+        if key not in kept:
+            kept[key] = document
+            continue
+        first = kept[key]
+        if (document.meta or {}).get("split") in ("real-dev", "real-test") and (first.meta or {}).get("split") not in ("real-dev", "real-test"):
+            kept[key], document = document, first
+        dropped.append(f"{document.id} (same text as {kept[key].id})")
+    if dropped:
+        logging.getLogger("eventslots").warning("counted once, not twice: %s", "; ".join(dropped))
+    return list(kept.values())
+
+
 def load_documents(
     paths: Iterable[str | os.PathLike] | None = None, sources: Iterable[str] | None = None
 ) -> list[Document]:
@@ -120,7 +146,7 @@ def load_documents(
 
     paths = list(paths) if paths else None
     files = annotation_files(paths)
-    problems = validate_files(files)
+    problems = validate_files(files, duplicates=False)
     if problems:
         raise AnnotationError(problems)
     documents = []
@@ -129,7 +155,7 @@ def load_documents(
             documents.append(Document.from_json(json.loads(line)))
     documents += load_standoff([Path(p) for p in paths] if paths else corpus_roots(), {d.id for d in documents})
     wanted = set(sources) if sources else None
-    return [d for d in documents if wanted is None or d.source in wanted]
+    return [d for d in drop_duplicates(documents) if wanted is None or d.source in wanted]
 
 
 def dumps(document: Document) -> str:

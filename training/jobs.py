@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import platform
+import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -10,20 +12,19 @@ from typing import Sequence
 
 import numpy as np
 
+from eventslots.model import store
 from eventslots.model.inference import SETTINGS_FILE, Extractor
 from eventslots.model.paths import corpus_roots, default_model_dir, reports_dir
 from eventslots.model.schema import LABEL_NAMES, markdown_table
 
 from .auxiliary import load_auxiliary
-from .config import TrainingConfig, config_fields
+from .config import TrainingConfig, check_settings, config_fields
 from .corpus import Document, corpus_hash, load_documents
 from .evaluate import crossval, evaluate_predictor, extractor_for, headline, predict_documents, select_sources
 from .heldout import evaluate_split, split_summary
 from .real import split_documents, standoff_records
-from .modeldir import environment, write_model
 from .report import per_label_table, summary_table, write_report
 from .train import train
-
 
 
 def train_command(config: TrainingConfig) -> str:
@@ -110,6 +111,12 @@ def train_and_save(
 ) -> dict:
     """Train on the annotation files and publish the model directory; returns its metadata."""
     output = Path(output) if output else default_model_dir()
+    check_settings(config)
+    with store.writing(output):
+        return _train_and_publish(config, output, annotation_paths, progress, max_steps)
+
+
+def _train_and_publish(config, output: Path, annotation_paths, progress: bool, max_steps: int | None) -> dict:
     documents = select_sources(load_documents(annotation_paths), config)
     auxiliary = load_auxiliary(config.auxiliary) if config.auxiliary else []
     trained = train(documents, config, auxiliary, progress=progress, max_steps=max_steps)
@@ -133,16 +140,51 @@ def train_and_save(
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "environment": environment(),
     }
-    write_model(trained, output, metadata, model_card(config, metadata, cv_report))
+    card = model_card(config, metadata, cv_report)
+
+    def save(folder: Path) -> None:
+        trained.model.save_pretrained(folder)
+        trained.tokenizer.save_pretrained(folder)
+        (folder / store.SETTINGS_FILE).write_text(json.dumps(metadata, indent=2), encoding="utf-8")
+        (folder / "README.md").write_text(card, encoding="utf-8")
+
+    store.write_run(save, output)
     return {**metadata, "output": str(output)}
+
+
+def environment() -> dict:
+    import torch
+    import transformers
+
+    return {
+        "python": sys.version.split()[0],
+        "torch": torch.__version__,
+        "transformers": transformers.__version__,
+        "platform": platform.platform(),
+        "threads": torch.get_num_threads(),
+    }
+
 
 
 def evaluate_model(model_dir: str | Path | None, annotation_paths: Sequence[str] | None, out_dir: str | Path, command: str) -> dict:
     extractor = Extractor.load(model_dir)
     documents = load_documents(annotation_paths)
     result = evaluate_predictor(extractor.predict_batch, documents)
-    write_report(result, out_dir, f"Evaluation of {model_dir or default_model_dir()}", command)
+    result["trained_on"], result["scored"] = trained_on(model_dir, documents), len(documents)
+    title = f"Evaluation of {model_dir or default_model_dir()}"
+    if result["trained_on"]:
+        title += f" (fit, not accuracy: it was trained on {len(result['trained_on'])} of these {len(documents)} documents)"
+    write_report(result, out_dir, title, command)
     return result
+
+
+def trained_on(model_dir: str | Path | None, documents: Sequence[Document]) -> list[str]:
+    """Ids of ``documents`` whose text the model's stored settings select for training from today's corpus."""
+    from .real import drop_held_out, text_key
+
+    training = drop_held_out(select_sources(load_documents(), model_settings(model_dir)))
+    keys = {text_key(d.text) for d in training}
+    return [d.id for d in documents if text_key(d.text) in keys]
 
 
 def model_settings(model_dir: str | Path | None) -> TrainingConfig:
@@ -200,6 +242,7 @@ def calibrate_model(model_dir: str | Path | None, split: str = "real-dev") -> di
     calibration = fit_calibration(scores, outcomes, f"{split}, {len(gold)} documents")
     rescored = {i: [replace(s, score=calibration(s.score)) for s in spans] for i, spans in raw.items()}
     calibration, f1 = choose_operating_point(gold, rescored, calibration)
+    calibration = replace(calibration, exact_f1=f1)
     calibration.save(path)
     calibrated = np.array([calibration(s) for s in scores])
     return {

@@ -29,7 +29,7 @@ from typing import Iterator, Sequence
 
 from eventslots.model.paths import CORPUS_DIR, shared_data_dir
 
-from .corpus import AGREEMENT_DIR, STANDOFF_SUFFIX, AnnotationError, Document, read_records
+from .corpus import AGREEMENT_DIR, STANDOFF_SUFFIX, AnnotationError, Document, read_records, text_key
 from .validation import Problem, check_record
 
 REAL_DIR = CORPUS_DIR / "real"
@@ -46,11 +46,6 @@ log = logging.getLogger("eventslots")
 
 def split_of(document: Document) -> str | None:
     return document.meta.get("split") if isinstance(document.meta, dict) else None
-
-
-def text_key(text: str) -> str:
-    """Identity of a text for the held-out guard: case and spacing do not make a new document."""
-    return hashlib.sha256(" ".join(text.lower().split()).encode("utf-8")).hexdigest()
 
 
 def shipped_held_out() -> tuple[set[str], set[str]]:

@@ -28,6 +28,9 @@ LEADING_PREPOSITIONS = ("on", "in", "at", "near", "from", "over", "into", "onto"
 KEEPS_PREPOSITION = re.compile(r"^(?:least|most|\d|one|two|three|four|five|six|seven|eight|nine|ten|dozens|hundreds)", re.I)
 
 
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 @dataclass(frozen=True)
 class Problem:
     file: str
@@ -58,6 +61,12 @@ def check_record(
         return problems + [("", "missing 'text' (a string)")]
     if not isinstance(spans, list):
         return problems + [("", "missing 'spans' (a list)")]
+    if not text.strip():
+        return problems + [("", "empty text: a document needs words")]
+    surrogate = LONE_SURROGATE.search(text)
+    if surrogate:
+        # JSON's \ud800 escapes decode to these; no tokenizer or file writer accepts them.
+        return problems + [("", f"lone surrogate U+{ord(surrogate.group()):04X} at offset {surrogate.start()}: not valid Unicode text")]
     source = record.get("source", "user")
     if source not in sources:
         problems.append(("", f"unknown source {source!r}; expected one of {', '.join(sources)}"))
@@ -149,10 +158,14 @@ def tidy_span(text: str, start: int, end: int) -> tuple[int, int]:
     return (start, end) if start < end else (start, start)
 
 
-def validate_files(paths: Iterable[Path], seeds_dir: Path | None = SEEDS_DIR) -> list[Problem]:
-    """Every problem in the files, including document ids repeated across them."""
+def validate_files(paths: Iterable[Path], seeds_dir: Path | None = SEEDS_DIR, duplicates: bool = True) -> list[Problem]:
+    """Every problem in the files, including document ids repeated across them and, with
+    ``duplicates``, one text annotated in two places (the same or different spans)."""
+    from .corpus import text_key
+
     problems: list[Problem] = []
     seen: dict[str, str] = {}
+    texts: dict[str, tuple[str, str, list]] = {}
     for path in paths:
         path = Path(path)
         if not path.exists():
@@ -168,10 +181,22 @@ def validate_files(paths: Iterable[Path], seeds_dir: Path | None = SEEDS_DIR) ->
             doc_id = doc_id if isinstance(doc_id, str) else repr(doc_id)
             for span, message in check_record(record, seeds_dir):
                 problems.append(Problem(str(path), number, doc_id, span, message))
+            repeated_id = bool(doc_id) and doc_id in seen
             if doc_id:
                 where = f"{path}:{number}"
                 if doc_id in seen:
                     problems.append(Problem(str(path), number, doc_id, "", f"duplicate document id (first at {seen[doc_id]})"))
                 else:
                     seen[doc_id] = where
+            if duplicates and isinstance(record, dict) and isinstance(record.get("text"), str):
+                key = text_key(record["text"])
+                spans = sorted((s.get("start"), s.get("end"), s.get("label")) for s in record.get("spans") or [] if isinstance(s, dict))
+                if key in texts and not repeated_id:  # a repeated id is already one problem
+                    first_id, first_where, first_spans = texts[key]
+                    same = "the same spans" if spans == first_spans else "different spans"
+                    problems.append(Problem(str(path), number, doc_id, "",
+                                            f"duplicate document: the same text as {first_id} at {first_where}, with {same} "
+                                            "(training counts it once)"))
+                elif key not in texts:
+                    texts[key] = (doc_id, f"{path}:{number}", spans)
     return problems

@@ -10,6 +10,7 @@ config in ``labelstudio_config()``.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
 
@@ -49,6 +50,38 @@ def _tasks_with_lines(content: str, path: Path) -> list[tuple[int, object]]:
         tasks.append((line, task))
 
 
+def utf16_to_python(text: str, offset: int) -> int:
+    """The Python (code point) offset of a UTF-16 code-unit offset: the one browsers count in."""
+    units = 0
+    for index, char in enumerate(text):
+        if units >= offset:
+            return index
+        units += 2 if ord(char) > 0xFFFF else 1
+    return len(text)
+
+
+def span_offsets(text: str, value: dict, where: Problem) -> tuple[int, int]:
+    """The span's offsets in ``text``, checked against its ``value.text``.
+
+    Label Studio counts in the browser's UTF-16 code units, so after an emoji
+    or another character beyond the Basic Multilingual Plane its offsets run
+    ahead of Python's; those are converted. A span whose words are found at
+    neither reading is refused rather than imported shifted."""
+    start, end = value["start"], value["end"]
+    if not (isinstance(start, int) and isinstance(end, int)):
+        raise AnnotationError([replace(where, message=f"offsets must be whole numbers, got {start!r}-{end!r}")])
+    surface = value.get("text")
+    if surface is None or text[start:end] == surface:
+        if not 0 <= start < end <= len(text):
+            raise AnnotationError([replace(where, message=f"offsets {start}-{end} are outside the text (0-{len(text)})")])
+        return start, end
+    converted = utf16_to_python(text, start), utf16_to_python(text, end)
+    if text[converted[0] : converted[1]] == surface:
+        return converted
+    raise AnnotationError([replace(where, 
+        message=f"span {start}-{end} says {surface!r} but the text there is {text[start:end]!r}; refused rather than imported shifted")])
+
+
 def read(path: Path) -> list[tuple[int, Document]]:
     documents = []
     for line, task in _tasks_with_lines(Path(path).read_text(encoding="utf-8"), path):
@@ -63,8 +96,9 @@ def read(path: Path) -> list[tuple[int, Document]]:
                 if result.get("type") != "labels":
                     continue
                 value = result["value"]
+                start, end = span_offsets(text, value, Problem(str(path), line, doc_id, "", ""))
                 for label in value["labels"]:
-                    spans.append(Span(value["start"], value["end"], label, text[value["start"] : value["end"]]))
+                    spans.append(Span(start, end, label, text[start:end]))
         except (KeyError, TypeError, IndexError) as error:
             raise AnnotationError([Problem(str(path), line, "", "", f"not a Label Studio task: missing {error}")])
         meta = data.get("meta") if isinstance(data.get("meta"), dict) else {}
