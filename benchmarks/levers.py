@@ -18,6 +18,7 @@ Two protocols, both scored by the project's own evaluation code:
 Usage::
 
     python benchmarks/levers.py real-dev baseline sources=seed,authored,real,user real_weight=2
+    python benchmarks/levers.py real-dev soup:baseline+seed=14     # average two trained settings' weights
     python benchmarks/levers.py transfer  baseline learning_rate=5e-5 epochs=4 ...
     python benchmarks/levers.py crossval  baseline augment_copies=1
     LEVERS_ANNOTATIONS="annotations/seeds annotations/authored/ua.jsonl ..." python benchmarks/levers.py ...
@@ -74,7 +75,7 @@ def transfer(config: TrainingConfig, documents) -> dict:
     }
 
 
-def real_dev(config: TrainingConfig, argument: str, documents) -> dict:
+def real_dev(config: TrainingConfig, argument: str, documents, paths: list[str] | None = None) -> dict:
     from eventslots.model.paths import models_dir
     from eventslots.training.evaluate import select_sources
     from eventslots.training.heldout import split_summary
@@ -86,7 +87,7 @@ def real_dev(config: TrainingConfig, argument: str, documents) -> dict:
     stored = json.loads(settings.read_text()) if settings.exists() else {}
     # Settings added since a model was trained take their defaults (model_settings).
     if not stored or model_settings(model_dir) != config or stored.get("data_hash") != corpus_hash(training):
-        stored = train_and_save(config, model_dir)
+        stored = train_and_save(config, model_dir, paths)
     result = evaluate_on_split(model_dir, "real-dev", RESULTS / "real-dev" / model_dir.name, f"python benchmarks/levers.py real-dev {argument}")
     return {
         **split_summary(result),
@@ -95,6 +96,33 @@ def real_dev(config: TrainingConfig, argument: str, documents) -> dict:
         "per_label_f1": {label: v["f1"] for label, v in result["exact"]["per_label"].items()},
         "training_seconds": stored["training_seconds"],
         "real_train_documents": sum(d.source == "real" for d in training),
+        "model": str(model_dir),
+    }
+
+
+def soup(argument: str) -> dict:
+    """``soup:A+B``: average the weights of the real-dev models of settings A and B, score on real-dev."""
+    from eventslots.model.paths import models_dir
+    from eventslots.training.heldout import split_summary
+    from eventslots.training.jobs import evaluate_on_split
+    from eventslots.training.soup import average_models
+
+    parts = argument.removeprefix("soup:").split("+")
+    sources = [models_dir() / "levers" / hashlib.sha256(part.encode()).hexdigest()[:10] for part in parts]
+    missing = [str(s) for s in sources if not (s / "config.json").exists()]
+    if missing:
+        raise SystemExit(f"train these first (python benchmarks/levers.py real-dev SETTING): {', '.join(missing)}")
+    model_dir = models_dir() / "levers" / hashlib.sha256(argument.encode()).hexdigest()[:10]
+    average_models(sources, model_dir)
+    result = evaluate_on_split(model_dir, "real-dev", RESULTS / "real-dev" / model_dir.name, f"python benchmarks/levers.py real-dev {argument}")
+    settings = json.loads((model_dir / "eventslots.json").read_text())
+    return {
+        **split_summary(result),
+        "seqeval_micro_f1": result["seqeval"]["micro"]["f1"],
+        "overlap_micro_f1": result["overlap"]["micro"]["f1"],
+        "per_label_f1": {label: v["f1"] for label, v in result["exact"]["per_label"].items()},
+        "training_seconds": settings["training_seconds"],
+        "real_train_documents": settings.get("corpus", {}).get("documents", {}).get("real", 0),
         "model": str(model_dir),
     }
 
@@ -112,6 +140,12 @@ def run(protocol: str, arguments: list[str]) -> None:
 
         data = None
     for argument in arguments:
+        if argument.startswith("soup:"):
+            key = f"{argument}@{data or 'models'}"
+            results[key] = {**soup(argument), "setting": argument, "config": {}, "data_hash": "", "seconds": 0.0}
+            out.write_text(json.dumps(results, indent=2))
+            print(f"{argument}: seqeval micro F1 {results[key]['seqeval_micro_f1']:.3f}", flush=True)
+            continue
         config = parse_setting(argument)
         key = f"{argument}@{data or corpus_hash(select_sources(documents, config))[:12]}"
         if key in results:
@@ -121,7 +155,7 @@ def run(protocol: str, arguments: list[str]) -> None:
         if protocol == "transfer":
             row = transfer(config, documents)
         elif protocol == "real-dev":
-            row = real_dev(config, argument, documents)
+            row = real_dev(config, argument, documents, paths)
         else:
             report = crossval(documents, config)
             row = {

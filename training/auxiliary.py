@@ -3,7 +3,9 @@
 An auxiliary file is canonical JSON Lines with one more field per document,
 ``"annotated"``: the labels that source marks. Spans of other labels may be
 present in the text unmarked, so training treats their absence as unknown,
-not as ``O`` (see ``training.train.allowed_tags_loss``). Auxiliary documents
+not as ``O`` (see ``training.train.allowed_tags_loss``). An optional
+``"unsure"`` field lists ``[start, end]`` character ranges whose tokens teach
+nothing at all (self-training's low-confidence spans). Auxiliary documents
 are only ever training data: they are not part of ``annotations/``.
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import NamedTuple
 
 from eventslots.model.schema import LABEL_NAMES
 
@@ -20,8 +23,16 @@ from .validation import Problem, check_record
 AUXILIARY_SOURCE = "auxiliary"
 
 
-def load_auxiliary(path: str | Path) -> list[tuple[Document, list[str]]]:
-    """(document, labels it leaves unannotated) for each line of an auxiliary file."""
+class Partial(NamedTuple):
+    """A partially labelled training document."""
+
+    document: Document
+    unannotated: list[str]  # labels whose absence says nothing (not taught as O)
+    unsure: list[tuple[int, int]] = []  # character ranges that teach nothing
+
+
+def load_auxiliary(path: str | Path) -> list[Partial]:
+    """The partially labelled document of each line of an auxiliary file."""
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"auxiliary data file {path} does not exist")
@@ -39,11 +50,18 @@ def load_auxiliary(path: str | Path) -> list[tuple[Document, list[str]]]:
         annotated = record.get("annotated")
         if not isinstance(annotated, list) or any(label not in LABEL_NAMES for label in annotated):
             record_problems.append(("", "'annotated' must list the labels this document marks"))
+        unsure = record.get("unsure", [])
+        text_length = len(record.get("text", "")) if isinstance(record.get("text"), str) else 0
+        if not isinstance(unsure, list) or not all(
+            isinstance(r, list) and len(r) == 2 and all(isinstance(x, int) for x in r) and 0 <= r[0] < r[1] <= text_length
+            for r in unsure
+        ):
+            record_problems.append(("", "'unsure' must list [start, end] character ranges inside the text"))
         if record_problems:
             problems.extend(Problem(str(path), number, str(record.get("id", "")), s, m) for s, m in record_problems)
             continue
         missing = [label for label in LABEL_NAMES if label not in annotated]
-        documents.append((Document.from_json(record), missing))
+        documents.append(Partial(Document.from_json(record), missing, [tuple(r) for r in unsure]))
     if problems:
         raise AnnotationError(problems)
     return documents

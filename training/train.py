@@ -24,6 +24,7 @@ from eventslots.model.base import resolve_base_model
 from eventslots.model.schema import ID2LABEL, LABEL2ID, OUTSIDE, TAGS
 
 from .augment import augment_documents
+from .auxiliary import Partial
 from .config import TrainingConfig
 from .corpus import Document
 from .dataset import IGNORE, document_windows
@@ -57,13 +58,19 @@ def open_tag_ids(unannotated: Sequence[str]) -> list[int]:
     return [LABEL2ID[OUTSIDE]] + [LABEL2ID[f"{p}-{label}"] for label in unannotated for p in ("B", "I")]
 
 
-def training_rows(documents: Sequence[Document], tokenizer, config: TrainingConfig, partial: dict[str, list[str]] | None = None) -> list[dict]:
-    partial = partial or {}
+def training_rows(documents: Sequence[Document], tokenizer, config: TrainingConfig, partial: Sequence[Partial] = ()) -> list[dict]:
+    """Token windows to train on: ``documents`` fully labelled, then the ``partial`` ones."""
     rows = []
-    for document in documents:
-        open_ids = open_tag_ids(partial.get(document.id, []))
+    for document, unannotated, unsure in [(d, [], []) for d in documents] + list(partial):
+        open_ids = open_tag_ids(unannotated)
         for row in document_windows(tokenizer, document, config.window_tokens, config.stride_tokens):
-            rows.append({"input_ids": row["input_ids"], "labels": row["labels"], "open": open_ids})
+            labels = row["labels"]
+            if unsure:
+                labels = [
+                    IGNORE if any(start < end_ and start_ < end for start_, end_ in unsure) else label
+                    for label, (start, end) in zip(labels, row["offsets"])
+                ]
+            rows.append({"input_ids": row["input_ids"], "labels": labels, "open": open_ids})
     return rows
 
 
@@ -133,7 +140,7 @@ def load_base(config: TrainingConfig):
 def train(
     documents: Sequence[Document],
     config: TrainingConfig,
-    auxiliary: Sequence[tuple[Document, list[str]]] = (),
+    auxiliary: Sequence[Partial] = (),
     progress: bool = True,
     max_steps: int | None = None,
     on_step: Callable[[int, float], None] | None = None,
@@ -149,8 +156,8 @@ def train(
 
     started = time.perf_counter()
     documents = drop_held_out(documents)
-    allowed = {d.id for d in drop_held_out([d for d, _ in auxiliary])}
-    auxiliary = [(d, missing) for d, missing in auxiliary if d.id in allowed]
+    allowed = {d.id for d in drop_held_out([p.document for p in auxiliary])}
+    auxiliary = [p for p in auxiliary if p.document.id in allowed]
     set_seed(config.seed)
     model, tokenizer = load_base(config)
     rng = random.Random(config.seed)
@@ -158,7 +165,7 @@ def train(
     repeated = [d for d in documents if d.source == "real"] * (config.real_weight - 1)
     training_docs = list(documents) + repeated + augment_documents(documents, config.augment_copies, rng)
     rows = training_rows(training_docs, tokenizer, config)
-    rows += training_rows([d for d, _ in auxiliary], tokenizer, config, {d.id: missing for d, missing in auxiliary})
+    rows += training_rows([], tokenizer, config, auxiliary)
     if not rows:
         raise ValueError("no training data: the selected sources hold no documents")
 
