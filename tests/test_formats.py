@@ -135,3 +135,43 @@ def test_labelstudio_span_whose_words_do_not_match_is_refused(tmp_path):
     path.write_text(_labelstudio_task("Two drones hit the base.", 4, 14, "Two drones"), encoding="utf-8")
     with pytest.raises(AnnotationError, match=r"ls.json:1: .*says 'Two drones' but the text there is 'drones hit'"):
         labelstudio.read(path)
+
+
+AWKWARD = {
+    "brackets, bars and backslashes": ("Rockets [hit] the | base \\ today.", {}),
+    "origin object": ("Rockets hit.", {"origin": {"corpus": "muc4", "id": "X-1"}, "split": "real-dev"}),
+    "strings that look like JSON": ("Rockets hit.", {"note": "[draft]", "q": '"quoted"', "pad": " x "}),
+    "attack list": ("Rockets hit.", {"attacks": ["air strike", "drone strike"]}),
+    "empty list": ("Rockets hit.", {"attacks": []}),
+    "carriage return": ("Rockets hit.\r\nAgain.", {}),
+    "line break in metadata": ("Rockets hit.", {"note": "a\nb"}),
+    "tabs and blank lines": ("Rockets\thit.\n\n\nAgain.", {}),
+    "astral characters": ("🚀 Ракеты hit.", {}),
+    "spaces around the text": ("   Rockets hit.   ", {}),
+    "leading line break": ("\nRockets hit.", {}),
+    "a line like a header": ("Rockets hit.\n=== not a document", {}),
+    "a first line like the metadata end": ("---\nRockets hit.", {}),
+    "a number in metadata": ("Rockets hit.", {"n": 3}),
+}
+
+
+@pytest.mark.parametrize("case", sorted(AWKWARD))
+def test_markup_round_trip_is_lossless_or_refused(tmp_path, case):
+    from eventslots.model.spans import Span
+    from eventslots.training.corpus import Document
+    from eventslots.training.formats import markup
+
+    text, meta = AWKWARD[case]
+    start = text.index("R") if "R" in text else text.index("Р")
+    spans = (Span(start, start + 7, "WEAPON", text[start : start + 7], event=(1, 2)),)
+    document = Document("doc-1", text, spans, "user", meta)
+    try:
+        rendered = markup.render([document])
+    except markup.MarkupError as error:
+        assert "doc-1" in str(error) and "losslessly" in str(error)
+        return
+    path = tmp_path / "doc.txt"
+    path.write_text(rendered, encoding="utf-8", newline="")
+    [(_, back)] = markup.read(path)
+    assert (back.id, back.text, back.source, back.meta) == (document.id, document.text, document.source, document.meta)
+    assert [(s.start, s.end, s.label, s.event) for s in back.spans] == [(s.start, s.end, s.label, s.event) for s in spans]

@@ -12,11 +12,19 @@ A document starts at a ``=== id`` line, is followed by ``key: value`` metadata
 lines up to ``---``, then the text, where ``[surface|LABEL]`` marks a span and
 ``[surface|LABEL|1]`` (or ``|1,2``) also gives the incidents it belongs to.
 ``\\[``, ``\\]``, ``\\|`` and ``\\\\`` write those characters literally.
-Leading and trailing blank lines of a text are not kept.
+A metadata value that is not a plain one-line string (``origin``, a number,
+a string with a line break) is written as JSON, and read back as JSON when
+it starts with ``{``, ``[`` or ``"``.
+
+The round trip is lossless: what :func:`render` cannot write so that
+:func:`parse` reads back the same document (a text that starts or ends with
+a line break, or has a line starting with ``=== ``; an id with spaces around
+it) is refused with an error naming the document.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Sequence
 
@@ -105,7 +113,13 @@ def parse(content: str, path: str = "<markup>") -> list[tuple[int, Document]]:
             if lines[i].startswith(HEADER) or not sep:
                 raise MarkupError(f"{path}:{i + 1}: {doc_id}: expected 'key: value' or '---'")
             key, value = key.strip(), value.strip()
-            meta[key] = [v.strip() for v in value.split(",") if v.strip()] if key in LIST_KEYS else value
+            if value[:1] in ("{", "[", '"'):
+                try:
+                    meta[key] = json.loads(value)
+                except json.JSONDecodeError as error:
+                    raise MarkupError(f"{path}:{i + 1}: {doc_id}: {key}: a value starting with {value[0]!r} is JSON: {error.msg}")
+            else:
+                meta[key] = [v.strip() for v in value.split(",") if v.strip()] if key in LIST_KEYS else value
             i += 1
         if i == len(lines):
             raise MarkupError(f"{path}:{i}: {doc_id}: missing '---' before the text")
@@ -127,12 +141,42 @@ def _escape(text: str) -> str:
     return "".join("\\" + c if c in SPECIAL else c for c in text)
 
 
+def _meta_value(key: str, value) -> str:
+    if key in LIST_KEYS and isinstance(value, list) and value and all(
+        isinstance(v, str) and v == v.strip() and v and "," not in v and "\n" not in v and v[0] not in "{[\"" for v in value
+    ):
+        return ", ".join(value)
+    if isinstance(value, str) and "\n" not in value and "\r" not in value and value == value.strip() and value[:1] not in ("{", "[", '"'):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _check_renderable(document: Document) -> None:
+    def refuse(why: str) -> MarkupError:
+        return MarkupError(f"{document.id!r}: markup cannot keep this document losslessly: {why}; use JSON Lines")
+
+    if document.id != document.id.strip() or not document.id or any(c in document.id for c in "\r\n"):
+        raise refuse("its id is empty or has spaces or line breaks around it")
+    if document.text != document.text.strip("\n") or not document.text.strip():
+        raise refuse("its text is empty, or starts or ends with a line break")
+    if any(line.startswith(HEADER) or line.strip() == META_END and n == 0 for n, line in enumerate(document.text.split("\n"))):
+        raise refuse(f"a line of its text starts with {HEADER.strip()!r} (or the text starts with {META_END!r})")
+    for key in document.meta:
+        if not isinstance(key, str) or not key or key != key.strip() or ":" in key or "\n" in key or key.startswith(HEADER) or key == "source":
+            raise refuse(f"metadata key {key!r} cannot be written as 'key: value'")
+        if not isinstance(document.meta[key], (str, list, dict)):
+            raise refuse(f"metadata {key!r} is a {type(document.meta[key]).__name__}; markup keeps strings, lists and objects")
+    if any("\n" in s.text for s in document.spans):
+        raise refuse("a span runs across a line break")
+
+
 def render(documents: Sequence[Document]) -> str:
     chunks = []
     for document in documents:
+        _check_renderable(document)
         head = [f"{HEADER}{document.id}", f"source: {document.source}"]
         for key, value in document.meta.items():
-            head.append(f"{key}: {', '.join(value) if isinstance(value, list) else value}")
+            head.append(f"{key}: {_meta_value(key, value)}")
         head.append(META_END)
         body, cursor = [], 0
         for span in sorted(document.spans):
@@ -146,7 +190,9 @@ def render(documents: Sequence[Document]) -> str:
 
 
 def read(path: Path) -> list[tuple[int, Document]]:
-    return parse(Path(path).read_text(encoding="utf-8"), str(path))
+    # newline="": a carriage return in a text is part of the text, not a line ending to translate.
+    with open(path, encoding="utf-8", newline="") as handle:
+        return parse(handle.read(), str(path))
 
 
 write = render
