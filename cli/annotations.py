@@ -64,7 +64,7 @@ def run_validate(args) -> int:
 def run_import(args) -> int:
     try:
         documents = import_annotations(args.input, args.format, args.output, source=args.source)
-    except (AnnotationError, FileExistsError) as error:
+    except (AnnotationError, FileExistsError, FileNotFoundError, ValueError) as error:  # MarkupError is a ValueError
         print(error, file=sys.stderr)
         return 1
     print(f"wrote {len(documents)} document(s), {sum(len(d.spans) for d in documents)} span(s) to {args.output}")

@@ -175,3 +175,13 @@ def test_markup_round_trip_is_lossless_or_refused(tmp_path, case):
     [(_, back)] = markup.read(path)
     assert (back.id, back.text, back.source, back.meta) == (document.id, document.text, document.source, document.meta)
     assert [(s.start, s.end, s.label, s.event) for s in back.spans] == [(s.start, s.end, s.label, s.event) for s in spans]
+
+
+def test_a_markup_error_on_import_is_one_line_naming_file_and_line(tmp_path, capsys):
+    from eventslots.cli.main import main
+
+    source = tmp_path / "m.txt"
+    source.write_text("=== x\n---\n[Rockets|WEAPON hit.\n", encoding="utf-8")
+    assert main(["annotations", "import", "--format", "markup", "--output", str(tmp_path / "o.jsonl"), str(source)]) == 1
+    error = capsys.readouterr().err.strip()
+    assert error.startswith(f"{source}:3: x: ") and "\n" not in error and not (tmp_path / "o.jsonl").exists()
