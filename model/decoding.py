@@ -12,18 +12,14 @@ from typing import Sequence
 
 import numpy as np
 
-from .schema import split_tag
+from .schema import may_follow
 
 
 @lru_cache(maxsize=8)
 def _allowed(tags: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
     """(start_allowed[n], transition_allowed[n, n]) for IOB2 over ``tags``."""
-    parts = [split_tag(t) for t in tags]
-    start = np.array([prefix != "I" for prefix, _ in parts])
-    transition = np.array(
-        [[prefix != "I" or (label == previous_label and previous_prefix in "BI") for prefix, label in parts]
-         for previous_prefix, previous_label in parts]
-    )
+    start = np.array([may_follow(tag, None) for tag in tags])
+    transition = np.array([[may_follow(tag, previous) for tag in tags] for previous in tags])
     return start, transition
 
 

@@ -76,10 +76,14 @@ LABELS: tuple[SlotLabel, ...] = (
 )
 
 LABEL_NAMES: tuple[str, ...] = tuple(label.name for label in LABELS)
-OUTSIDE = "O"
-# IOB2: every span starts with B-; I- only continues a span of the same label.
+# The tagging scheme, declared once: IOB2 (seqeval's name for it, which scoring uses). Every span
+# starts with B-; I- only continues a span of the same label. Tags, decoding, the CoNLL format and
+# partial labels all derive from the names and rules below.
+SCHEME = "IOB2"
+OUTSIDE, BEGIN, INSIDE = "O", "B", "I"
+PREFIXES = (BEGIN, INSIDE)
 TAGS: tuple[str, ...] = (OUTSIDE,) + tuple(
-    f"{prefix}-{name}" for name in LABEL_NAMES for prefix in ("B", "I")
+    f"{prefix}-{name}" for name in LABEL_NAMES for prefix in PREFIXES
 )
 ID2LABEL: dict[int, str] = dict(enumerate(TAGS))
 LABEL2ID: dict[str, int] = {tag: i for i, tag in ID2LABEL.items()}
@@ -87,11 +91,31 @@ COLOURS: dict[str, str] = {label.name: label.colour for label in LABELS}
 
 
 def begin_tag(label: str) -> str:
-    return f"B-{label}"
+    return f"{BEGIN}-{label}"
 
 
 def inside_tag(label: str) -> str:
-    return f"I-{label}"
+    return f"{INSIDE}-{label}"
+
+
+def tags_of(label: str) -> tuple[str, ...]:
+    """Every tag a word of a ``label`` span may carry."""
+    return tuple(f"{prefix}-{label}" for prefix in PREFIXES)
+
+
+def continues(tag: str, previous: str | None) -> bool:
+    """Whether ``tag`` continues the span ``previous`` is in (an I- of the same label)."""
+    prefix, label = split_tag(tag)
+    return prefix == INSIDE and previous is not None and split_tag(previous)[1] == label
+
+
+def may_follow(tag: str, previous: str | None) -> bool:
+    """Whether the scheme allows ``tag`` after ``previous`` (None: at the start)."""
+    return split_tag(tag)[0] != INSIDE or continues(tag, previous)
+
+
+def is_valid_tag(tag: str) -> bool:
+    return tag in TAGS
 
 
 def split_tag(tag: str) -> tuple[str, str | None]:

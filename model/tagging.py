@@ -19,7 +19,7 @@ import unicodedata
 from functools import lru_cache
 from typing import Iterable, Sequence
 
-from .schema import OUTSIDE, begin_tag, inside_tag, split_tag
+from .schema import OUTSIDE, begin_tag, continues, inside_tag, split_tag
 from .spans import Span
 
 Word = tuple[int, int]
@@ -124,8 +124,8 @@ def tags_to_spans(
         spans.append(Span(start, end, current_label, text[start:end], round(float(score), 4)))
 
     for i, tag in enumerate(tags):
-        prefix, label = split_tag(tag)
-        if prefix == "I" and label == current_label:
+        label = split_tag(tag)[1]
+        if current and continues(tag, tags[current[-1]]):
             current.append(i)
             continue
         close()

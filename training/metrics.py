@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from seqeval.metrics import classification_report
-from seqeval.scheme import IOB2
+import seqeval.scheme
+
+from eventslots.model.schema import SCHEME
 
 from eventslots.model.schema import LABEL_NAMES
 from eventslots.model.spans import Span
@@ -82,13 +84,13 @@ def span_scores(documents: Sequence[Scored], mode: str = "exact") -> dict:
 
 
 def seqeval_scores(documents: Sequence[Scored]) -> dict:
-    """seqeval, strict IOB2, on the words of each document."""
+    """seqeval, strict, in the scheme of model.schema, on the words of each document."""
     y_true, y_pred = [], []
     for doc in documents:
         words = word_tokens(doc.text)
         y_true.append(spans_to_tags(words, doc.gold))
         y_pred.append(spans_to_tags(words, doc.predicted))
-    report = classification_report(y_true, y_pred, mode="strict", scheme=IOB2, output_dict=True, zero_division=0)
+    report = classification_report(y_true, y_pred, mode="strict", scheme=getattr(seqeval.scheme, SCHEME), output_dict=True, zero_division=0)
     per_label = {
         label: {
             "precision": float(v["precision"]),

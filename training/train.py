@@ -21,7 +21,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from eventslots.model.base import resolve_base_model
-from eventslots.model.schema import ID2LABEL, LABEL2ID, OUTSIDE, TAGS
+from eventslots.model.schema import ID2LABEL, LABEL2ID, OUTSIDE, TAGS, tags_of
 
 from .augment import augment_documents
 from .auxiliary import Partial
@@ -55,7 +55,7 @@ def set_seed(seed: int) -> None:
 
 def open_tag_ids(unannotated: Sequence[str]) -> list[int]:
     """Tags an ``O`` token may really have when ``unannotated`` slots were not annotated."""
-    return [LABEL2ID[OUTSIDE]] + [LABEL2ID[f"{p}-{label}"] for label in unannotated for p in ("B", "I")]
+    return [LABEL2ID[OUTSIDE]] + [LABEL2ID[tag] for label in unannotated for tag in tags_of(label)]
 
 
 def training_rows(documents: Sequence[Document], tokenizer, config: TrainingConfig, partial: Sequence[Partial] = ()) -> list[dict]:

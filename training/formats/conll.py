@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Sequence
 from urllib.parse import quote, unquote
 
-from eventslots.model.schema import LABEL_NAMES, OUTSIDE, split_tag
+from eventslots.model.schema import LABEL_NAMES, OUTSIDE, SCHEME, continues, is_valid_tag
 from eventslots.model.tagging import spans_to_tags, tags_to_spans, word_tokens
 
 from ..corpus import AnnotationError, Document
@@ -72,7 +72,7 @@ def _sentence_breaks(text: str, words: list[tuple[int, int]], tags: list[str]) -
     """Indices of words that end a sentence; never inside a span."""
     breaks = set()
     for i in range(len(words) - 1):
-        if tags[i + 1].startswith("I-"):
+        if continues(tags[i + 1], tags[i]):
             continue
         gap = text[words[i][1] : words[i + 1][0]]
         ends_sentence = text[words[i][0] : words[i][1]] in SENTENCE_END and gap.strip() == "" and gap != ""
@@ -158,9 +158,8 @@ def read(path: Path) -> list[tuple[int, Document]]:
                 raise AnnotationError([Problem(str(path), number, "", "", f"expected 'token ... tag', got {line!r}")])
             token, tag = columns[0], columns[-1]
             gap = decode_gap(columns[1]) if len(columns) == 3 else None
-            prefix, label = split_tag(tag)
-            if tag != OUTSIDE and (prefix not in ("B", "I") or label not in LABEL_NAMES):
-                raise AnnotationError([Problem(str(path), number, "", "", f"unknown tag {tag!r}; expected O or B-/I- with one of {', '.join(LABEL_NAMES)}")])
+            if not is_valid_tag(tag):
+                raise AnnotationError([Problem(str(path), number, "", "", f"unknown tag {tag!r}; expected an {SCHEME} tag: {OUTSIDE}, or B-/I- with one of {', '.join(LABEL_NAMES)}")])
             current["tokens"].append((token, gap, tag, False))
     finish()
     return documents
