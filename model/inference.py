@@ -26,7 +26,7 @@ from .paths import MODEL_ENV, default_model_dir
 from .spans import Span
 from .store import SETTINGS_FILE, WEIGHTS_FILES, BrokenModelError, check_complete
 from .tagging import tags_to_spans, word_tokens
-from .windows import DEFAULT_STRIDE_TOKENS, DEFAULT_WINDOW_TOKENS, EncodedText, Window, best_window_for_tokens, encode_text, plan_windows, window_inputs
+from .windows import DEFAULT_STRIDE_TOKENS, DEFAULT_WINDOW_TOKENS, EncodedText, Window, encode_text, plan_reading, window_inputs
 
 
 
@@ -121,11 +121,12 @@ class Extractor:
             if not isinstance(text, str):
                 raise TypeError(f"predict expects str, got {type(text).__name__}")
         encoded = [encode_text(self.tokenizer, text) for text in texts]
-        plans = [plan_windows(e, self.window_tokens, self.stride_tokens) if e.ids else [] for e in encoded]
+        readings = [plan_reading(text, e, self.window_tokens, self.stride_tokens) if e.ids else ([], []) for text, e in zip(texts, encoded)]
+        plans = [windows for windows, _ in readings]
         probabilities = self._window_probabilities(encoded, plans)
         results = []
         for index, text in enumerate(texts):
-            token_probs = self._token_probabilities(encoded[index], plans[index], probabilities[index])
+            token_probs = self._token_probabilities(encoded[index], readings[index][1], probabilities[index])
             spans = self._decode(text, encoded[index], token_probs)
             if self.calibration is not None:
                 spans = self.calibration.select([replace(s, score=self.calibration(s.score)) for s in spans], min_score)
@@ -157,10 +158,9 @@ class Extractor:
                     out[d][w] = probs[row, : len(inputs[(d, w)])]
         return out
 
-    def _token_probabilities(self, encoded: EncodedText, plan: list[Window], window_probs: list[np.ndarray]) -> np.ndarray:
-        total = len(encoded.ids)
-        result = np.zeros((total, len(self.tags)), dtype=np.float32)
-        for token, (window, position) in enumerate(best_window_for_tokens(plan, total)):
+    def _token_probabilities(self, encoded: EncodedText, owners: list[tuple[int, int]], window_probs: list[np.ndarray]) -> np.ndarray:
+        result = np.zeros((len(encoded.ids), len(self.tags)), dtype=np.float32)
+        for token, (window, position) in enumerate(owners):
             result[token] = window_probs[window][position]
         return result
 

@@ -10,6 +10,7 @@ predicts from.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -59,6 +60,58 @@ def plan_windows(encoded: EncodedText, window_tokens: int, stride_tokens: int) -
         while next_start > start + 1 and not encoded.word_starts[next_start]:
             next_start -= 1
         start = max(next_start, start + 1)
+
+
+PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n")
+
+
+def paragraph_starts(text: str, encoded: EncodedText) -> list[int]:
+    """Sub-word indices where a paragraph (text after a blank line) begins; always includes 0."""
+    starts = [0] if encoded.ids else []
+    for i in range(1, len(encoded.ids)):
+        if PARAGRAPH_BREAK.search(text, encoded.offsets[i - 1][1], encoded.offsets[i][0]):
+            starts.append(i)
+    return starts
+
+
+def plan_reading(text: str, encoded: EncodedText, window_tokens: int, stride_tokens: int) -> tuple[list[Window], list[tuple[int, int]]]:
+    """Windows for inference, and for each sub-word the (window, position) it is read from.
+
+    Each paragraph is read from windows of its own, the first starting at the
+    paragraph's first sub-word and reaching on into what follows for context,
+    so a paragraph's spans depend on its own text and what follows it, never
+    on where a window happened to fall (the same paragraph repeated reads the
+    same). A paragraph longer than a window gets overlapping windows that
+    start on word boundaries, as :func:`plan_windows` does."""
+    content = window_tokens - 2
+    if content <= 0 or stride_tokens < 0 or stride_tokens >= content:
+        raise ValueError(f"window_tokens={window_tokens} and stride_tokens={stride_tokens} need 0 <= stride < window - 2")
+    total = len(encoded.ids)
+    starts = paragraph_starts(text, encoded)
+    windows: list[Window] = []
+    owners: list[tuple[int, int]] = [(-1, -1)] * total
+    for number, first_token in enumerate(starts):
+        last_token = starts[number + 1] if number + 1 < len(starts) else total
+        first_window = len(windows)
+        start = first_token
+        while True:
+            end = min(start + content, total)
+            windows.append(Window(start, end))
+            if end >= last_token:
+                break
+            next_start = end - stride_tokens
+            while next_start > start + 1 and not encoded.word_starts[next_start]:
+                next_start -= 1
+            start = max(next_start, start + 1)
+        margin = [-1] * (last_token - first_token)
+        for index in range(first_window, len(windows)):
+            window = windows[index]
+            for token in range(window.start, min(window.end, last_token)):
+                distance = min(token - window.start, window.end - 1 - token)
+                if distance > margin[token - first_token]:
+                    margin[token - first_token] = distance
+                    owners[token] = (index, token - window.start + 1)  # +1 for [CLS]
+    return windows, owners
 
 
 def window_inputs(tokenizer, encoded: EncodedText, window: Window) -> list[int]:

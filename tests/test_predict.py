@@ -138,3 +138,18 @@ def test_predict_over_many_files_logs_progress_off_a_terminal(trained_model_dir,
     assert result.returncode == 0, result.stderr
     assert len(result.stdout.splitlines()) == 20
     assert "predict: 20/20 documents" in result.stderr
+
+
+def test_a_paragraph_reads_the_same_wherever_the_windows_fall(extractor):
+    """One seed article repeated 30 times, a blank line between copies: every copy gets the same spans
+    (with windows placed by stride alone, 2 of 30 did)."""
+    article = (SEEDS_DIR / "000_16352e49a1ab6733.txt").read_text(encoding="utf-8").strip()
+    step = len(article) + 2
+    spans = extractor.predict("\n\n".join([article] * 30), min_score=0)
+    copies = [
+        tuple((s.start - k * step, s.end - k * step, s.label) for s in spans if k * step <= s.start < (k + 1) * step)
+        for k in range(30)
+    ]
+    alone = tuple((s.start, s.end, s.label) for s in extractor.predict(article, min_score=0))
+    assert alone, "the tiny model should tag something in a seed article"
+    assert sum(copy == alone for copy in copies) >= 29
