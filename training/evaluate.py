@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import statistics
+import sys
 import time
 from typing import Callable, Sequence
 
@@ -86,7 +87,8 @@ def crossval(
 
     started = time.perf_counter()
     per_fold, pooled = [], []
-    for fold in folds if folds is not None else fold_ids:
+    chosen = list(folds if folds is not None else fold_ids)
+    for done, fold in enumerate(chosen, start=1):
         held_out = [d for d in documents if fold_of[d.id] == fold]
         training = [d for d in documents if fold_of[d.id] != fold]
         predicted = predict_documents(fit(training), held_out)
@@ -94,6 +96,11 @@ def crossval(
         pooled.extend(scored)
         result = evaluate_documents(scored)
         per_fold.append({"fold": fold, "documents": [d.id for d in held_out], **headline(result), "seqeval": result["seqeval"]})
+        if progress:  # training lines show each fold's steps; this says where the whole run is
+            elapsed = time.perf_counter() - started
+            print(f"crossval: fold {done}/{len(chosen)} ({', '.join(d.id for d in held_out)}) seqeval F1 "
+                  f"{per_fold[-1]['seqeval_micro_f1']:.3f}, {elapsed:.0f} s, about {elapsed / done * (len(chosen) - done):.0f} s left",
+                  file=sys.stderr, flush=True)
     pooled_result = evaluate_documents(pooled)
     mean = {
         key: statistics.mean(f[key] for f in per_fold) for key in headline(pooled_result)
