@@ -71,12 +71,19 @@ def seed_examples() -> tuple[list[list[str]], list[str]]:
     return [[t] for t in texts], labels
 
 
+def user_error(message: str, title: str, log_line: str | None = None) -> gr.Error:
+    """An error the user made or must act on: shown on the page, one line in the server's log (``log_line``
+    where the log should say more than the page, such as a server path), no traceback."""
+    log.warning("%s: %s", title, log_line or message)
+    return gr.Error(message, title=title, print_exception=False)
+
+
 def check_article(text: str | None) -> str:
     text = text or ""
     if not text.strip():
-        raise gr.Error("Paste an article first: the text box is empty.", title="Nothing to read")
+        raise user_error("Paste an article first: the text box is empty.", title="Nothing to read")
     if len(text) > MAX_CHARS:
-        raise gr.Error(
+        raise user_error(
             f"The text has {len(text):,} characters; the app reads at most {MAX_CHARS:,}. "
             "Split it, or use predict() or `eventslots predict`, which have no limit.",
             title="Text too long",
@@ -116,12 +123,12 @@ def build_app(model_dir: str | Path | None = None, annotations_dir: str | Path |
             # 0 leaves the choice to the model: its calibrated threshold and trigger gate, if it has them.
             spans = holder.get().predict(text, float(min_score) if min_score else None)
         except ModelNotFoundError:
-            log.warning("no model at %s", holder.location)
-            raise gr.Error("There is no trained model yet: run `eventslots train`, then try again.", title="No model")
+            raise user_error("There is no trained model yet: run `eventslots train`, then try again.", title="No model",
+                             log_line=f"no model at {holder.location}")
         except store.ModelStoreError as error:
-            log.error("%s", error)  # the server's log names the file; the page does not show server paths
-            raise gr.Error("The model cannot be loaded (the server's log says which file is broken); "
-                           "retrain it or run `eventslots models rollback`.", title="Broken model")
+            # The server's log names the file; the page does not show server paths.
+            raise user_error("The model cannot be loaded (the server's log says which file is broken); "
+                           "retrain it or run `eventslots models rollback`.", title="Broken model", log_line=str(error))
         return outputs_for(text, spans, "Extracted.")
 
     def edited_highlight(value, selection_label, state):
@@ -150,11 +157,11 @@ def build_app(model_dir: str | Path | None = None, annotations_dir: str | Path |
     def added(label, surface, occurrence, state):
         text = (state or {}).get("text", "")
         if not text:
-            raise gr.Error("Extract an article first.", title="Nothing to correct")
+            raise user_error("Extract an article first.", title="Nothing to correct")
         try:
             spans = add_span(text, _spans(state), label, surface or "", int(occurrence or 1))
         except EditError as error:
-            raise gr.Error(str(error), title="Span not added")
+            raise user_error(str(error), title="Span not added")
         return outputs_for(text, spans, f"Added {label} {surface.strip()!r}.")
 
     def saved(name, state):

@@ -166,3 +166,41 @@ def test_a_running_app_follows_a_newly_published_run(trained_model_dir, tmp_path
     second = store.write_run(copy, target)
     assert holder.get() is not loaded and second.name in holder.describe()
     assert str(tmp_path) not in holder.describe()
+
+
+def test_a_users_error_is_one_line_in_the_server_log_not_a_traceback(trained_model_dir, tmp_path):
+    import time
+    import urllib.request
+
+    port = free_port()
+    log = tmp_path / "server.log"
+    with open(log, "w") as sink:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "eventslots", "serve", "--port", str(port), "--model", str(trained_model_dir)],
+            stdout=sink, stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).read()
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, log.read_text()
+                time.sleep(0.5)
+        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+        for text in ("", "x" * (MAX_CHARS + 1)):
+            with pytest.raises(Exception):
+                client.predict(text, api_name="/extract")
+        time.sleep(1)
+        written = log.read_text()
+        assert "Traceback" not in written
+        assert [line for line in written.splitlines() if "Nothing to read" in line or "Text too long" in line] == [
+            "Nothing to read: Paste an article first: the text box is empty.",
+            f"Text too long: The text has {MAX_CHARS + 1:,} characters; the app reads at most {MAX_CHARS:,}. "
+            "Split it, or use predict() or `eventslots predict`, which have no limit.",
+        ]
+        assert str(trained_model_dir) not in written.split("eventslots app on")[-1]
+    finally:
+        server.kill()
+        server.wait()
