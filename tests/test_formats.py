@@ -185,3 +185,17 @@ def test_a_markup_error_on_import_is_one_line_naming_file_and_line(tmp_path, cap
     assert main(["annotations", "import", "--format", "markup", "--output", str(tmp_path / "o.jsonl"), str(source)]) == 1
     error = capsys.readouterr().err.strip()
     assert error.startswith(f"{source}:3: x: ") and "\n" not in error and not (tmp_path / "o.jsonl").exists()
+
+
+def test_doccano_reports_every_malformed_line_with_file_and_line(tmp_path):
+    from eventslots.training.corpus import AnnotationError
+    from eventslots.training.formats import doccano
+
+    path = tmp_path / "d.jsonl"
+    path.write_text('{"text": "Rockets hit.", "label": []}\n{"text": 5}\n{bad json\n'
+                    '{"text": "Rockets hit.", "label": [["a", 3, "WEAPON"]]}\n', encoding="utf-8")
+    with pytest.raises(AnnotationError) as raised:
+        doccano.read(path)
+    lines = str(raised.value).splitlines()
+    assert [line.split(": ")[0] for line in lines if line.startswith(str(path))] == [f"{path}:2", f"{path}:3", f"{path}:4"]
+    assert "invalid JSON" in str(raised.value) and "JSONDecodeError(" not in str(raised.value)
