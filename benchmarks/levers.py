@@ -41,7 +41,7 @@ from pathlib import Path
 
 
 from eventslots.model.schema import LABEL_NAMES
-from eventslots.training.auxiliary import load_auxiliary
+from eventslots.training.corpus.auxiliary import load_auxiliary
 from eventslots.training.config import TrainingConfig
 from eventslots.training.corpus import corpus_hash, load_documents
 from eventslots.training.evaluate import crossval, evaluate_predictor, extractor_for, headline

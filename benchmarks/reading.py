@@ -19,7 +19,7 @@ from eventslots.model.base import load_tokenizer
 from eventslots.model.paths import SEEDS_DIR
 from eventslots.model.windows import DEFAULT_STRIDE_TOKENS, DEFAULT_WINDOW_TOKENS, best_window_for_tokens, encode_text, plan_reading, plan_windows
 from eventslots.training.corpus import load_documents
-from eventslots.training.real import split_documents
+from eventslots.training.corpus.real import split_documents
 
 
 def stride_reading(text, encoded, window_tokens, stride_tokens):

@@ -6,8 +6,8 @@ import sys
 from pathlib import Path
 
 from eventslots.training.corpus import SOURCES, AnnotationError, annotation_files
-from eventslots.training.formats import FORMATS, export_annotations, import_annotations
-from eventslots.training.validation import validate_files
+from eventslots.training.corpus.formats import FORMATS, export_annotations, import_annotations
+from eventslots.training.corpus.validation import validate_files
 
 
 def register(commands) -> None:
@@ -72,7 +72,7 @@ def run_import(args) -> int:
 
 
 def run_sample(args) -> int:
-    from eventslots.training.agreement import blank_markup, draw_sample
+    from eventslots.training.corpus.agreement import blank_markup, draw_sample
     from eventslots.training.corpus import load_documents
 
     documents = load_documents(args.paths or None, [args.source] if args.source else None)
@@ -90,7 +90,7 @@ def run_stats(args) -> int:
     import json
 
     from eventslots.training.corpus import load_documents
-    from eventslots.training.makeup import corpus_makeup, makeup_markdown
+    from eventslots.training.corpus.makeup import corpus_makeup, makeup_markdown
 
     try:
         documents = load_documents(args.paths or None, [args.source] if args.source else None)
@@ -103,9 +103,9 @@ def run_stats(args) -> int:
 
 
 def run_agree(args) -> int:
-    from eventslots.training.agreement import score_agreement
+    from eventslots.training.corpus.agreement import score_agreement
     from eventslots.training.corpus import load_documents
-    from eventslots.training.formats import read_documents
+    from eventslots.training.corpus.formats import read_documents
     from eventslots.training.report import per_label_table, summary_table
 
     try:

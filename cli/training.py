@@ -164,8 +164,8 @@ def run_calibrate(args) -> int:
 
 
 def run_wikievents(args) -> int:
-    from eventslots.training.auxiliary import load_auxiliary
-    from eventslots.training.wikievents import build_wikievents
+    from eventslots.training.corpus.auxiliary import load_auxiliary
+    from eventslots.training.corpus.wikievents import build_wikievents
 
     try:
         count = build_wikievents(args.paths, args.output)

@@ -15,8 +15,8 @@ from eventslots.model.paths import corpus_roots, workspace_annotations_dir
 from eventslots.model.schema import LABEL_NAMES
 from eventslots.model.spans import Span
 from eventslots.training.corpus import Document, write_new_file
-from eventslots.training.formats import existing_ids
-from eventslots.training.validation import check_record, tidy_span
+from eventslots.training.corpus.formats import existing_ids
+from eventslots.training.corpus.validation import check_record, tidy_span
 
 USER_DIR_NAME = "user"
 TABLE_HEADERS = ["label", "text", "score", "start", "end"]

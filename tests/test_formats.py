@@ -7,8 +7,8 @@ import json
 import pytest
 
 from eventslots.cli.main import main
-from eventslots.training.corpus import AnnotationError, load_documents
-from eventslots.training.formats import FORMATS, import_annotations
+from eventslots.training.corpus import AnnotationError
+from eventslots.training.corpus.formats import FORMATS, import_annotations
 
 
 def _round_trip(documents, format, tmp_path):
@@ -117,7 +117,7 @@ def _labelstudio_task(text: str, start: int, end: int, surface: str) -> str:
 
 
 def test_labelstudio_offsets_in_utf16_units_are_converted(tmp_path):
-    from eventslots.training.formats import labelstudio
+    from eventslots.training.corpus.formats import labelstudio
 
     text = "🚀 Two drones hit the base."
     # A browser counts the rocket emoji as two UTF-16 units, so "Two drones" is at 3-13 there, 2-12 in Python.
@@ -129,7 +129,7 @@ def test_labelstudio_offsets_in_utf16_units_are_converted(tmp_path):
 
 def test_labelstudio_span_whose_words_do_not_match_is_refused(tmp_path):
     from eventslots.training.corpus import AnnotationError
-    from eventslots.training.formats import labelstudio
+    from eventslots.training.corpus.formats import labelstudio
 
     path = tmp_path / "ls.json"
     path.write_text(_labelstudio_task("Two drones hit the base.", 4, 14, "Two drones"), encoding="utf-8")
@@ -159,7 +159,7 @@ AWKWARD = {
 def test_markup_round_trip_is_lossless_or_refused(tmp_path, case):
     from eventslots.model.spans import Span
     from eventslots.training.corpus import Document
-    from eventslots.training.formats import markup
+    from eventslots.training.corpus.formats import markup
 
     text, meta = AWKWARD[case]
     start = text.index("R") if "R" in text else text.index("Р")
@@ -189,7 +189,7 @@ def test_a_markup_error_on_import_is_one_line_naming_file_and_line(tmp_path, cap
 
 def test_doccano_reports_every_malformed_line_with_file_and_line(tmp_path):
     from eventslots.training.corpus import AnnotationError
-    from eventslots.training.formats import doccano
+    from eventslots.training.corpus.formats import doccano
 
     path = tmp_path / "d.jsonl"
     path.write_text('{"text": "Rockets hit.", "label": []}\n{"text": 5}\n{bad json\n'

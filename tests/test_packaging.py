@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import json
 import os
 import subprocess
@@ -86,3 +87,21 @@ def test_wheel_install_works_beside_a_users_model_py(tmp_path, trained_model_dir
     assert kind == "list"
     assert corpus == str(site / "eventslots" / "annotations")
     assert models == str(user_dir / "models")  # the workspace, not site-packages
+
+
+def test_the_app_depends_on_the_corpus_wing_not_the_trainer():
+    """serve/ (and any annotation tool) reads and writes the corpus without importing the trainer."""
+    code = ("import sys, eventslots.serve.editing, eventslots.training.corpus.formats; "
+            "print(sorted(m for m in sys.modules if m.startswith('eventslots.training')))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = eval(result.stdout)
+    assert loaded and all(m == "eventslots.training" or m.startswith("eventslots.training.corpus") for m in loaded), loaded
+
+
+def test_the_corpus_modules_import_without_a_circle():
+    """documents.py is the base of the wing: it imports none of its siblings, so validation and loading
+    never import each other in a circle."""
+    source = (Path(__file__).resolve().parent.parent / "training" / "corpus" / "documents.py").read_text(encoding="utf-8")
+    assert not re.search(r"^\s*from \.(validation|loading|real|formats)\b", source, re.M)
+    validation = (Path(__file__).resolve().parent.parent / "training" / "corpus" / "validation.py").read_text(encoding="utf-8")
+    assert not re.search(r"^\s*from \.(loading|real|formats)\b", validation, re.M)

@@ -14,14 +14,14 @@ import pytest
 from eventslots.model.paths import CORPUS_DIR, shared_data_dir
 from eventslots.model.spans import Span
 from eventslots.training.corpus import AnnotationError, Document, load_documents
-from eventslots.training.formats import markup
+from eventslots.training.corpus.formats import markup
 from eventslots.training.heldout import bootstrap_interval, evaluate_split
 from eventslots.training.metrics import pair_documents
 from eventslots.training.peers import Memoriser
-from eventslots.training.real import (
+from eventslots.training.corpus.real import (
     SPLITS, drop_held_out, rebuild_standoff, split_documents, split_of, standoff_records, to_standoff,
 )
-from eventslots.training.validation import check_record
+from eventslots.training.corpus.validation import check_record
 
 REAL_DIR = CORPUS_DIR / "real"
 REPO_ROOT = Path(__file__).resolve().parent.parent

@@ -6,7 +6,7 @@ import pytest
 
 from eventslots.model.paths import shared_data_dir
 from eventslots.model.schema import LABEL_NAMES
-from eventslots.training.auxiliary import Partial, load_auxiliary
+from eventslots.training.corpus.auxiliary import Partial, load_auxiliary
 from eventslots.training.config import TrainingConfig
 from eventslots.training.corpus import AnnotationError, Document
 from eventslots.training.dataset import IGNORE
@@ -58,7 +58,7 @@ def test_pseudo_labels_split_spans_by_score_and_round_trip(extractor, tmp_path):
 @pytest.mark.skipif(shared_data_dir() is None, reason="no copy of ../shared/data (MUC-4) here")
 def test_unlabelled_news_leaves_out_every_annotated_text():
     from eventslots.training.corpus import load_documents
-    from eventslots.training.real import text_key
+    from eventslots.training.corpus.real import text_key
 
     documents = load_documents()
     texts = unlabelled_muc4(shared_data_dir(), documents, limit=50)

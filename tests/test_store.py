@@ -15,7 +15,6 @@ import pytest
 
 from eventslots.model import store
 from eventslots.model.inference import Extractor
-from eventslots.model.schema import TAGS
 from eventslots.model.store import BrokenModelError, ModelBusyError, ModelStoreError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

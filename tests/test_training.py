@@ -17,7 +17,6 @@ import pytest
 
 from eventslots.model.inference import Extractor
 from eventslots.model.paths import CORPUS_DIR, SEEDS_DIR
-from eventslots.training.corpus import load_documents
 from eventslots.training.evaluate import crossval, evaluate_predictor, extractor_for, headline
 from eventslots.model.store import publish
 from eventslots.training.report import write_report

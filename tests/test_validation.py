@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from eventslots.cli.main import main
-from eventslots.training.validation import validate_files
+from eventslots.training.corpus.validation import validate_files
 
 
 def test_repository_annotations_are_valid(capsys):
@@ -107,7 +107,7 @@ def test_one_text_in_two_places_is_reported_and_counted_once(tmp_path):
     import json
 
     from eventslots.training.corpus import load_documents
-    from eventslots.training.validation import validate_files
+    from eventslots.training.corpus.validation import validate_files
 
     record = {"id": "a-1", "source": "authored", "text": "Rebels fired two rockets at the airport.",
               "spans": [{"start": 0, "end": 6, "label": "ATTACKER", "text": "Rebels"}]}
@@ -128,7 +128,7 @@ def test_one_text_in_two_places_is_reported_and_counted_once(tmp_path):
     ('{"id": "j", "text": ', "invalid JSON"),
 ])
 def test_texts_that_would_crash_training_are_file_line_problems(tmp_path, line, message):
-    from eventslots.training.validation import validate_files
+    from eventslots.training.corpus.validation import validate_files
 
     path = tmp_path / "bad.jsonl"
     path.write_text('{"id": "ok", "source": "user", "text": "Fine.", "spans": []}\n' + line + "\n", encoding="utf-8")

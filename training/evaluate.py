@@ -11,12 +11,12 @@ from typing import Callable, Sequence
 from eventslots.model.inference import Extractor
 from eventslots.model.spans import Span
 
-from .auxiliary import load_auxiliary
+from .corpus.auxiliary import load_auxiliary
 from .config import TrainingConfig
 from .corpus import Document, corpus_hash
 from .dataset import assign_folds
 from .metrics import evaluate_documents, pair_documents
-from .real import drop_held_out
+from .corpus.real import drop_held_out
 from .train import train
 
 Predictor = Callable[[Sequence[str]], list[list[Span]]]

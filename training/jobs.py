@@ -17,12 +17,12 @@ from eventslots.model.inference import SETTINGS_FILE, Extractor
 from eventslots.model.paths import corpus_roots, default_model_dir, reports_dir
 from eventslots.model.schema import LABEL_NAMES, markdown_table
 
-from .auxiliary import load_auxiliary
+from .corpus.auxiliary import load_auxiliary
 from .config import TrainingConfig, check_settings, config_fields
 from .corpus import Document, corpus_hash, load_documents
 from .evaluate import crossval, evaluate_predictor, extractor_for, headline, predict_documents, select_sources
 from .heldout import evaluate_split, split_summary
-from .real import split_documents, standoff_records
+from .corpus.real import split_documents, standoff_records
 from .report import per_label_table, summary_table, write_report
 from .train import train
 
@@ -182,7 +182,7 @@ def evaluate_model(model_dir: str | Path | None, annotation_paths: Sequence[str]
 
 def trained_on(model_dir: str | Path | None, documents: Sequence[Document]) -> list[str]:
     """Ids of ``documents`` whose text the model's stored settings select for training from today's corpus."""
-    from .real import drop_held_out, text_key
+    from .corpus.real import drop_held_out, text_key
 
     training = drop_held_out(select_sources(load_documents(), model_settings(model_dir)))
     keys = {text_key(d.text) for d in training}

@@ -4,7 +4,7 @@ A span the model is sure of (calibrated score at least ``keep``) becomes a
 label; a span it is unsure of (score between ``floor`` and ``keep``) becomes an
 ``unsure`` region whose tokens teach nothing (``-100``, as for [CLS]), instead
 of being taught as ``O``; the rest of the text is taught as ``O``. The result is
-an auxiliary file (``training.auxiliary``), so it trains through ``--auxiliary``
+an auxiliary file (``training.corpus.auxiliary``), so it trains through ``--auxiliary``
 and never enters ``annotations/``.
 
 The texts are MUC-4 messages (FBIS, public domain) that are in no split of the
@@ -19,8 +19,8 @@ from typing import Iterable, Sequence
 
 from eventslots.model.schema import LABEL_NAMES
 
-from .auxiliary import AUXILIARY_SOURCE
-from .real import MUC4_CORPORA, muc4_documents, text_key
+from .corpus.auxiliary import AUXILIARY_SOURCE
+from .corpus.real import MUC4_CORPORA, muc4_documents, text_key
 
 # The MUC-4 files whose messages the real-article corpus also draws from (same FBIS sources).
 # TST4 is left out: all of it is in real-dev and real-test.

@@ -24,11 +24,11 @@ from eventslots.model.base import resolve_base_model
 from eventslots.model.schema import ID2LABEL, LABEL2ID, OUTSIDE, TAGS, tags_of
 
 from .augment import augment_documents
-from .auxiliary import Partial
+from .corpus.auxiliary import Partial
 from .config import TrainingConfig
 from .corpus import Document
 from .dataset import IGNORE, document_windows
-from .real import drop_held_out
+from .corpus.real import drop_held_out
 
 
 LOG_EVERY_SECONDS = 30

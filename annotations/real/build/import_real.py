@@ -6,7 +6,7 @@ MARKUP_DIR holds the first passes (``[a-g]-*.markup``, later batches
 ``[i-z]-*.markup``), the blind second pass (``h-second.markup``) and its
 adjudication (``adjudicated.markup``), in the markup format with incident
 ids. Every text is checked against the public corpus it came from, rebuilt by
-``eventslots.training.real``; splits are assigned here, once, and kept.
+``eventslots.training.corpus.real``; splits are assigned here, once, and kept.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from pathlib import Path
 from eventslots.model.paths import shared_data_dir
 from eventslots.model.spans import Span
 from eventslots.training.corpus import Document, dumps
-from eventslots.training.formats import markup
-from eventslots.training.real import MUC4_CORPORA, PUBLIC_DOMAIN_WIKIEVENTS, muc4_documents, to_standoff, wikievents_texts
+from eventslots.training.corpus.formats import markup
+from eventslots.training.corpus.real import MUC4_CORPORA, PUBLIC_DOMAIN_WIKIEVENTS, muc4_documents, to_standoff, wikievents_texts
 
 REAL = Path(__file__).resolve().parent.parent
 AGREEMENT = REAL.parent / "agreement"

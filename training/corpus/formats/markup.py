@@ -31,7 +31,7 @@ from typing import Sequence
 from eventslots.model.schema import LABEL_NAMES
 from eventslots.model.spans import Span
 
-from ..corpus import SOURCES, Document
+from ..documents import SOURCES, Document
 
 HEADER = "=== "
 META_END = "---"

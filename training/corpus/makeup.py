@@ -7,7 +7,7 @@ from typing import Sequence
 
 from eventslots.model.schema import LABEL_NAMES
 
-from .corpus import Document
+from .documents import Document
 
 
 def corpus_makeup(documents: Sequence[Document]) -> dict:

@@ -11,14 +11,13 @@ are only ever training data: they are not part of ``annotations/``.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import NamedTuple
 
 from eventslots.model.schema import LABEL_NAMES
 
-from .corpus import SOURCES, AnnotationError, Document, read_records
-from .validation import Problem, check_record
+from .documents import SOURCES, AnnotationError, Document
+from .validation import Problem, check_record, json_records
 
 AUXILIARY_SOURCE = "auxiliary"
 
@@ -37,12 +36,7 @@ def load_auxiliary(path: str | Path) -> list[Partial]:
     if not path.exists():
         raise FileNotFoundError(f"auxiliary data file {path} does not exist")
     documents, problems = [], []
-    for number, line in read_records(path):
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as error:
-            problems.append(Problem(str(path), number, "", "", f"invalid JSON: {error.msg}"))
-            continue
+    for number, record in json_records(path, problems):
         record_problems = check_record(record, seeds_dir=None, sources=SOURCES + (AUXILIARY_SOURCE,))
         if not isinstance(record, dict):
             problems.append(Problem(str(path), number, "", "", "a line must hold one JSON object"))

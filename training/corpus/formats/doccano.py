@@ -13,8 +13,8 @@ from typing import Sequence
 
 from eventslots.model.spans import Span
 
-from ..corpus import AnnotationError, Document, read_records
-from ..validation import Problem
+from ..documents import AnnotationError, Document
+from ..validation import Problem, json_records
 
 
 def _spans(record: dict, text: str) -> list[Span]:
@@ -38,12 +38,7 @@ def _spans(record: dict, text: str) -> list[Span]:
 def read(path: Path) -> list[tuple[int, Document]]:
     """Every record of the file; every malformed line is a file:line problem (all of them, not the first)."""
     documents, problems = [], []
-    for number, line in read_records(path):
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as error:
-            problems.append(Problem(str(path), number, "", "", f"invalid JSON: {error.msg} at column {error.colno}"))
-            continue
+    for number, record in json_records(path, problems):
         if not isinstance(record, dict) or not isinstance(record.get("text"), str):
             problems.append(Problem(str(path), number, "", "", "a doccano record is a JSON object with a 'text' string"))
             continue

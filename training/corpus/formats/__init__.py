@@ -11,7 +11,8 @@ import json
 from pathlib import Path
 from typing import Callable, Sequence
 
-from ..corpus import AnnotationError, Document, annotation_files, load_documents, read_records, write_new_file
+from ..documents import AnnotationError, Document, annotation_files, read_records, write_new_file
+from ..loading import load_documents
 from ..validation import Problem, check_record
 from . import conll, doccano, labelstudio, markup
 

@@ -17,7 +17,7 @@ from eventslots.model.paths import SEEDS_DIR
 from eventslots.model.schema import LABEL_NAMES
 from eventslots.model.tagging import SEPARATOR, char_class, is_word_boundary
 
-from .corpus import SOURCES, read_records
+from .documents import SOURCES, read_records, text_key
 
 LEADING_DETERMINERS = ("the", "a", "an", "its", "their", "his", "her")
 TRAILING_PUNCTUATION = ".,;:!?"
@@ -158,10 +158,19 @@ def tidy_span(text: str, start: int, end: int) -> tuple[int, int]:
     return (start, end) if start < end else (start, start)
 
 
+def json_records(path: Path, problems: list[Problem]):
+    """(line number, parsed JSON) for each line of a JSON Lines file; a line that is not JSON is added
+    to ``problems`` as a file:line problem and skipped."""
+    for number, line in read_records(path):
+        try:
+            yield number, json.loads(line)
+        except json.JSONDecodeError as error:
+            problems.append(Problem(str(path), number, "", "", f"invalid JSON: {error.msg} at column {error.colno}"))
+
+
 def validate_files(paths: Iterable[Path], seeds_dir: Path | None = SEEDS_DIR, duplicates: bool = True) -> list[Problem]:
     """Every problem in the files, including document ids repeated across them and, with
     ``duplicates``, one text annotated in two places (the same or different spans)."""
-    from .corpus import text_key
 
     problems: list[Problem] = []
     seen: dict[str, str] = {}
@@ -171,12 +180,7 @@ def validate_files(paths: Iterable[Path], seeds_dir: Path | None = SEEDS_DIR, du
         if not path.exists():
             problems.append(Problem(str(path), 0, "", "", "no such file"))
             continue
-        for number, line in read_records(path):
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as error:
-                problems.append(Problem(str(path), number, "", "", f"invalid JSON: {error.msg} at column {error.colno}"))
-                continue
+        for number, record in json_records(path, problems):
             doc_id = record.get("id", "") if isinstance(record, dict) else ""
             doc_id = doc_id if isinstance(doc_id, str) else repr(doc_id)
             for span, message in check_record(record, seeds_dir):

@@ -1,4 +1,4 @@
-"""The annotated corpus: documents in the canonical JSON Lines form.
+"""Documents in the canonical JSON Lines form, and the files that hold them.
 
 One JSON object per line::
 
@@ -48,7 +48,7 @@ class Document:
 
     @classmethod
     def from_json(cls, record: dict) -> "Document":
-        """Build from an already validated record (see ``training.validation``)."""
+        """Build from an already validated record (see ``training.corpus.validation``)."""
         text = record["text"]
         spans = tuple(
             sorted(
@@ -69,7 +69,7 @@ class AnnotationError(ValueError):
         super().__init__(f"{len(self.problems)} annotation problem(s):\n{shown}{more}")
 
 
-# Annotations of texts we may not ship (offsets and a text hash; see training.real).
+# Annotations of texts we may not ship (offsets and a text hash; see training.corpus.real).
 STANDOFF_SUFFIX = ".standoff.jsonl"
 # Second annotations kept to measure agreement: they repeat corpus ids, so
 # they are never part of the training corpus.
@@ -131,31 +131,6 @@ def drop_duplicates(documents: Sequence[Document]) -> list[Document]:
     if dropped:
         logging.getLogger("eventslots").warning("counted once, not twice: %s", "; ".join(dropped))
     return list(kept.values())
-
-
-def load_documents(
-    paths: Iterable[str | os.PathLike] | None = None, sources: Iterable[str] | None = None
-) -> list[Document]:
-    """All documents of the annotation files, validated; raises AnnotationError listing every problem.
-
-    Stand-off files under the folders are rebuilt from the public corpus they
-    came from where a copy is found, and left out with a logged warning where not.
-    """
-    from .real import load_standoff
-    from .validation import validate_files
-
-    paths = list(paths) if paths else None
-    files = annotation_files(paths)
-    problems = validate_files(files, duplicates=False)
-    if problems:
-        raise AnnotationError(problems)
-    documents = []
-    for path in files:
-        for _, line in read_records(path):
-            documents.append(Document.from_json(json.loads(line)))
-    documents += load_standoff([Path(p) for p in paths] if paths else corpus_roots(), {d.id for d in documents})
-    wanted = set(sources) if sources else None
-    return [d for d in drop_duplicates(documents) if wanted is None or d.source in wanted]
 
 
 def dumps(document: Document) -> str:

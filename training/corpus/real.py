@@ -29,7 +29,7 @@ from typing import Iterator, Sequence
 
 from eventslots.model.paths import CORPUS_DIR, shared_data_dir
 
-from .corpus import AGREEMENT_DIR, STANDOFF_SUFFIX, AnnotationError, Document, read_records, text_key
+from .documents import AGREEMENT_DIR, STANDOFF_SUFFIX, AnnotationError, Document, read_records, text_key
 from .validation import Problem, check_record
 
 REAL_DIR = CORPUS_DIR / "real"

@@ -25,7 +25,7 @@ from urllib.parse import quote, unquote
 from eventslots.model.schema import LABEL_NAMES, OUTSIDE, SCHEME, continues, is_valid_tag
 from eventslots.model.tagging import spans_to_tags, tags_to_spans, word_tokens
 
-from ..corpus import AnnotationError, Document
+from ..documents import AnnotationError, Document
 from ..validation import Problem
 
 DOCSTART = "-DOCSTART-"

@@ -6,9 +6,9 @@ import math
 import random
 from typing import Sequence
 
-from .corpus import Document
+from .documents import Document
 from .formats import markup
-from .metrics import agreement
+from ..metrics import agreement
 
 
 def draw_sample(documents: Sequence[Document], fraction: float, seed: int) -> list[Document]:

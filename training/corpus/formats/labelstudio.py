@@ -17,7 +17,7 @@ from typing import Sequence
 from eventslots.model.schema import LABELS
 from eventslots.model.spans import Span
 
-from ..corpus import AnnotationError, Document
+from ..documents import AnnotationError, Document
 from ..validation import Problem
 
 

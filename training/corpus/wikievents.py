@@ -26,7 +26,7 @@ from eventslots.model.spans import Span
 from eventslots.model.tagging import is_word_boundary
 
 from .auxiliary import AUXILIARY_SOURCE
-from .corpus import Document, dumps
+from .documents import Document, dumps
 from .validation import tidy_span
 
 ROLE_LABELS = {
