@@ -199,3 +199,22 @@ def test_doccano_reports_every_malformed_line_with_file_and_line(tmp_path):
     lines = str(raised.value).splitlines()
     assert [line.split(": ")[0] for line in lines if line.startswith(str(path))] == [f"{path}:2", f"{path}:3", f"{path}:4"]
     assert "invalid JSON" in str(raised.value) and "JSONDecodeError(" not in str(raised.value)
+
+
+@pytest.mark.parametrize("format, content, problem", [
+    ("conll", b"Rockets B-WEAPON\nhit O\n\ncaf\xe9 O\n", ":4: -: -: not UTF-8 text"),
+    ("markup", b"=== a\n---\nRockets hit\xff.\n", ":3: -: -: not UTF-8 text"),
+    ("labelstudio", b'[{"data": {"text": "Rockets hit."}, "annotations": [{"result": [{"type": "labels", '
+                    b'"value": {"start": 0, "end": 7, "text": "Rockets", "labels": "WEAPON"}}]}]}]', ":1: labelstudio-1: -: 'labels' must be a list"),
+    ("labelstudio", b'[{"data": {"text": 5}, "annotations": []}]', ":1: labelstudio-1: -: missing 'text'"),
+])
+def test_every_importer_names_file_and_line_for_bad_input(tmp_path, format, content, problem):
+    from eventslots.training.corpus import AnnotationError
+    from eventslots.training.corpus.formats import import_annotations
+
+    path = tmp_path / "input"
+    path.write_bytes(content)
+    with pytest.raises(AnnotationError) as raised:
+        import_annotations(path, format, tmp_path / "out.jsonl")
+    assert f"{path}{problem}" in str(raised.value)
+    assert not (tmp_path / "out.jsonl").exists()

@@ -28,8 +28,16 @@ FORMATS: dict[str, tuple[Reader, Writer]] = {
 
 
 def read_documents(path: str | Path, format: str) -> list[tuple[int, Document]]:
+    """The documents of a file in ``format``; bytes that are not UTF-8 are a file:line problem, whatever the format."""
     reader, _ = FORMATS[format]
-    return reader(Path(path))
+    path = Path(path)
+    if path.is_dir():
+        raise AnnotationError([Problem(str(path), 0, "", "", "is a directory; give the file to import")])
+    try:
+        return reader(path)
+    except UnicodeDecodeError as error:
+        line = path.read_bytes()[: error.start].count(b"\n") + 1
+        raise AnnotationError([Problem(str(path), line, "", "", f"not UTF-8 text (byte 0x{error.object[error.start]:02x}); save the file as UTF-8")]) from None
 
 
 def existing_ids(annotation_paths: Sequence[str | Path] | None = None) -> dict[str, str]:

@@ -97,6 +97,8 @@ def read(path: Path) -> list[tuple[int, Document]]:
                     continue
                 value = result["value"]
                 start, end = span_offsets(text, value, Problem(str(path), line, doc_id, "", ""))
+                if not isinstance(value["labels"], list) or not all(isinstance(label, str) for label in value["labels"]):
+                    raise AnnotationError([Problem(str(path), line, doc_id, "", f"'labels' must be a list of label names, got {value['labels']!r}")])
                 for label in value["labels"]:
                     spans.append(Span(start, end, label, text[start:end]))
         except (KeyError, TypeError, IndexError) as error:
