@@ -158,8 +158,10 @@ def test_crossval_holds_out_each_seed(seed_documents, tiny_config, tmp_path, cap
     report = crossval(seed_documents, replace(tiny_config, epochs=1.0, batch_size=8), progress=True)
     assert [f["documents"] for f in report["folds"]] == [[d.id] for d in sorted(seed_documents, key=lambda d: d.id)]
     # Off a terminal, a line per fold says where the run is (and each fold's training says its steps).
-    folds = [line for line in capsys.readouterr().err.splitlines() if line.startswith("crossval: fold")]
+    lines = capsys.readouterr().err.splitlines()
+    folds = [line for line in lines if line.startswith("crossval: fold")]
     assert [line.split()[2] for line in folds] == ["1/5", "2/5", "3/5", "4/5", "5/5"] and "s left" in folds[0]
+    assert any(line.startswith("training: step") and line.endswith("s left") for line in lines)
     assert report["pooled"]["seqeval"]["per_label"]["TRIGGER"]["support"] == 92
     mean = sum(f["seqeval_micro_f1"] for f in report["folds"]) / 5
     assert report["mean"]["seqeval_micro_f1"] == pytest.approx(mean)

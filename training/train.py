@@ -188,7 +188,7 @@ def train(
     bar = tqdm(total=total_steps, desc="training", unit="step", disable=None if progress else True, dynamic_ncols=True)
     # Off a terminal the bar is silent, so a log still gets a line every LOG_EVERY_SECONDS.
     log_lines = progress and bar.disable
-    last_line = time.monotonic()
+    last_line = first_step = time.monotonic()
     epoch = 0
     while step < total_steps:
         for batch in length_grouped_batches(rows, config.batch_size, rng):
@@ -211,8 +211,10 @@ def train(
                 on_step(step, value)
             if log_lines and (time.monotonic() - last_line >= LOG_EVERY_SECONDS or step == total_steps):
                 last_line = time.monotonic()
+                per_step = (time.monotonic() - first_step) / step
                 print(f"training: step {step}/{total_steps}, epoch {epoch + 1}, loss {running:.4f}, "
-                      f"{time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
+                      f"{time.perf_counter() - started:.0f} s, about {per_step * (total_steps - step):.0f} s left",
+                      file=sys.stderr, flush=True)
         epoch += 1
         history.append({"epoch": epoch, "step": step, "loss": running})
     bar.close()
