@@ -76,55 +76,55 @@ def transfer(config: TrainingConfig, documents) -> dict:
 
 
 def real_dev(config: TrainingConfig, argument: str, documents, paths: list[str] | None = None) -> dict:
-    from eventslots.model.paths import models_dir
     from eventslots.training.evaluate import select_sources
-    from eventslots.training.heldout import split_summary
-    from eventslots.training.jobs import evaluate_on_split, model_settings, train_and_save
+    from eventslots.training.jobs import model_settings, train_and_save
 
     training = select_sources(documents, config)
-    model_dir = models_dir() / "levers" / hashlib.sha256(argument.encode()).hexdigest()[:10]
+    model_dir = lever_model_dir(argument)
     settings = model_dir / "eventslots.json"
     stored = json.loads(settings.read_text()) if settings.exists() else {}
     # Settings added since a model was trained take their defaults (model_settings).
     if not stored or model_settings(model_dir) != config or stored.get("data_hash") != corpus_hash(training):
         stored = train_and_save(config, model_dir, paths)
+    return score_on_real_dev(model_dir, argument, stored["training_seconds"], sum(d.source == "real" for d in training))
+
+
+def lever_model_dir(argument: str) -> Path:
+    """Where the real-dev protocol keeps the model of one setting."""
+    from eventslots.model.paths import models_dir
+
+    return models_dir() / "levers" / hashlib.sha256(argument.encode()).hexdigest()[:10]
+
+
+def score_on_real_dev(model_dir: Path, argument: str, training_seconds: float, real_train_documents: int) -> dict:
+    """One row of the real-dev table: the model scored by the project's own evaluation."""
+    from eventslots.training.heldout import split_summary
+    from eventslots.training.jobs import evaluate_on_split
+
     result = evaluate_on_split(model_dir, "real-dev", RESULTS / "real-dev" / model_dir.name, f"python benchmarks/levers.py real-dev {argument}")
     return {
         **split_summary(result),
         "seqeval_micro_f1": result["seqeval"]["micro"]["f1"],
         "overlap_micro_f1": result["overlap"]["micro"]["f1"],
         "per_label_f1": {label: v["f1"] for label, v in result["exact"]["per_label"].items()},
-        "training_seconds": stored["training_seconds"],
-        "real_train_documents": sum(d.source == "real" for d in training),
+        "training_seconds": training_seconds,
+        "real_train_documents": real_train_documents,
         "model": str(model_dir),
     }
 
 
 def soup(argument: str) -> dict:
     """``soup:A+B``: average the weights of the real-dev models of settings A and B, score on real-dev."""
-    from eventslots.model.paths import models_dir
-    from eventslots.training.heldout import split_summary
-    from eventslots.training.jobs import evaluate_on_split
     from eventslots.training.soup import average_models
 
-    parts = argument.removeprefix("soup:").split("+")
-    sources = [models_dir() / "levers" / hashlib.sha256(part.encode()).hexdigest()[:10] for part in parts]
+    sources = [lever_model_dir(part) for part in argument.removeprefix("soup:").split("+")]
     missing = [str(s) for s in sources if not (s / "config.json").exists()]
     if missing:
         raise SystemExit(f"train these first (python benchmarks/levers.py real-dev SETTING): {', '.join(missing)}")
-    model_dir = models_dir() / "levers" / hashlib.sha256(argument.encode()).hexdigest()[:10]
+    model_dir = lever_model_dir(argument)
     average_models(sources, model_dir)
-    result = evaluate_on_split(model_dir, "real-dev", RESULTS / "real-dev" / model_dir.name, f"python benchmarks/levers.py real-dev {argument}")
     settings = json.loads((model_dir / "eventslots.json").read_text())
-    return {
-        **split_summary(result),
-        "seqeval_micro_f1": result["seqeval"]["micro"]["f1"],
-        "overlap_micro_f1": result["overlap"]["micro"]["f1"],
-        "per_label_f1": {label: v["f1"] for label, v in result["exact"]["per_label"].items()},
-        "training_seconds": settings["training_seconds"],
-        "real_train_documents": settings.get("corpus", {}).get("documents", {}).get("real", 0),
-        "model": str(model_dir),
-    }
+    return score_on_real_dev(model_dir, argument, settings["training_seconds"], settings.get("corpus", {}).get("documents", {}).get("real", 0))
 
 
 def run(protocol: str, arguments: list[str]) -> None:

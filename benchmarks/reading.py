@@ -24,7 +24,7 @@ from eventslots.training.corpus.real import split_documents
 
 def stride_reading(text, encoded, window_tokens, stride_tokens):
     windows = plan_windows(encoded, window_tokens, stride_tokens)
-    return windows, best_window_for_tokens(windows, len(encoded.ids))
+    return windows, best_window_for_tokens(windows, range(len(encoded.ids)))
 
 
 def main() -> None:

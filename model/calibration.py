@@ -20,7 +20,6 @@ import numpy as np
 from .store import CALIBRATION_FILE
 
 
-
 @dataclass(frozen=True)
 class Calibration:
     raw: tuple[float, ...]  # raw span scores (increasing) ...

@@ -23,11 +23,11 @@ from . import base  # noqa: F401  (sets offline mode before transformers loads)
 from .calibration import Calibration
 from .decoding import viterbi
 from .paths import MODEL_ENV, default_model_dir
+from .schema import TAGS
 from .spans import Span
-from .store import SETTINGS_FILE, WEIGHTS_FILES, BrokenModelError, check_complete
+from .store import SETTINGS_FILE, BrokenModelError, check_complete, weights_file
 from .tagging import tags_to_spans, word_tokens
 from .windows import DEFAULT_STRIDE_TOKENS, DEFAULT_WINDOW_TOKENS, EncodedText, Window, encode_text, plan_reading, window_inputs
-
 
 
 class ModelNotFoundError(FileNotFoundError):
@@ -80,8 +80,6 @@ class Extractor:
 
         path = Path(path) if path is not None else default_model_dir()
         _require_model(path)
-        from .schema import TAGS
-
         check_complete(path, TAGS)
         settings = {}
         if (path / SETTINGS_FILE).exists():
@@ -98,13 +96,13 @@ class Extractor:
         try:
             model, info = AutoModelForTokenClassification.from_pretrained(path, output_loading_info=True)
         except Exception as error:
-            weights = next((path / n for n in WEIGHTS_FILES if (path / n).exists()), path)
-            raise BrokenModelError(f"{weights}: the weights cannot be read ({type(error).__name__}: {error})") from None
+            raise BrokenModelError(f"{weights_file(path)}: the weights cannot be read ({type(error).__name__}: {error})") from None
         finally:
             hf_logging.set_verbosity(verbosity)
         if info.get("missing_keys"):
-            weights = next((path / n for n in WEIGHTS_FILES if (path / n).exists()), path)
-            raise BrokenModelError(f"{weights}: the weights lack {len(info['missing_keys'])} tensor(s), e.g. {sorted(info['missing_keys'])[0]}")
+            raise BrokenModelError(
+                f"{weights_file(path)}: the weights lack {len(info['missing_keys'])} tensor(s), e.g. {sorted(info['missing_keys'])[0]}"
+            )
         return cls(model, tokenizer, **settings)
 
     def predict(self, text: str, min_score: float | None = None) -> list[Span]:

@@ -228,6 +228,11 @@ def read_settings(path: Path) -> dict:
         raise BrokenModelError(f"{file}: not valid JSON ({error})") from None
 
 
+def weights_file(path: Path) -> Path | None:
+    """The weights file of a model directory, if it has one."""
+    return next((Path(path) / name for name in WEIGHTS_FILES if (Path(path) / name).exists()), None)
+
+
 def check_complete(path: Path, expected_tags: list[str]) -> None:
     """Raise BrokenModelError naming the file when ``path`` lacks what loading needs, or its labels
     are not this schema's tags."""
@@ -237,7 +242,7 @@ def check_complete(path: Path, expected_tags: list[str]) -> None:
         config = json.loads(config_file.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise BrokenModelError(f"{config_file}: not valid JSON ({error})") from None
-    if not any((path / name).exists() for name in WEIGHTS_FILES):
+    if weights_file(path) is None:
         raise BrokenModelError(f"{path / WEIGHTS_FILES[0]}: missing; the model directory has no weights")
     if not any((path / name).exists() for name in TOKENIZER_FILES):
         raise BrokenModelError(f"{path / TOKENIZER_FILES[0]}: missing; the model directory has no tokenizer")

@@ -40,26 +40,36 @@ def encode_text(tokenizer, text: str) -> EncodedText:
     return EncodedText(list(encoding["input_ids"]), [tuple(o) for o in encoding["offset_mapping"]], starts)
 
 
-def plan_windows(encoded: EncodedText, window_tokens: int, stride_tokens: int) -> list[Window]:
-    """Windows covering every sub-word; consecutive windows share about ``stride_tokens``."""
-    content = window_tokens - 2  # room for [CLS] and [SEP]
+def _content(window_tokens: int, stride_tokens: int) -> int:
+    """Sub-words a window holds besides [CLS] and [SEP], once the settings are known to be usable."""
+    content = window_tokens - 2
     if content <= 0 or stride_tokens < 0 or stride_tokens >= content:
         raise ValueError(
             f"window_tokens={window_tokens} and stride_tokens={stride_tokens} need 0 <= stride < window - 2"
         )
+    return content
+
+
+def _slide(encoded: EncodedText, content: int, stride_tokens: int, start: int, cover_until: int) -> list[Window]:
+    """Windows from ``start`` on, each sharing about ``stride_tokens`` with the last, until one reaches
+    ``cover_until``; every window after the first starts on a word's first sub-word."""
     total = len(encoded.ids)
     windows: list[Window] = []
-    start = 0
     while True:
         end = min(start + content, total)
         windows.append(Window(start, end))
-        if end >= total:
+        if end >= cover_until:
             return windows
         next_start = end - stride_tokens
         # Start the next window on a word's first sub-word, but always move forward.
         while next_start > start + 1 and not encoded.word_starts[next_start]:
             next_start -= 1
         start = max(next_start, start + 1)
+
+
+def plan_windows(encoded: EncodedText, window_tokens: int, stride_tokens: int) -> list[Window]:
+    """Windows covering every sub-word; consecutive windows share about ``stride_tokens``."""
+    return _slide(encoded, _content(window_tokens, stride_tokens), stride_tokens, 0, len(encoded.ids))
 
 
 PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n")
@@ -83,34 +93,15 @@ def plan_reading(text: str, encoded: EncodedText, window_tokens: int, stride_tok
     on where a window happened to fall (the same paragraph repeated reads the
     same). A paragraph longer than a window gets overlapping windows that
     start on word boundaries, as :func:`plan_windows` does."""
-    content = window_tokens - 2
-    if content <= 0 or stride_tokens < 0 or stride_tokens >= content:
-        raise ValueError(f"window_tokens={window_tokens} and stride_tokens={stride_tokens} need 0 <= stride < window - 2")
+    content = _content(window_tokens, stride_tokens)
     total = len(encoded.ids)
     starts = paragraph_starts(text, encoded)
     windows: list[Window] = []
-    owners: list[tuple[int, int]] = [(-1, -1)] * total
-    for number, first_token in enumerate(starts):
-        last_token = starts[number + 1] if number + 1 < len(starts) else total
-        first_window = len(windows)
-        start = first_token
-        while True:
-            end = min(start + content, total)
-            windows.append(Window(start, end))
-            if end >= last_token:
-                break
-            next_start = end - stride_tokens
-            while next_start > start + 1 and not encoded.word_starts[next_start]:
-                next_start -= 1
-            start = max(next_start, start + 1)
-        margin = [-1] * (last_token - first_token)
-        for index in range(first_window, len(windows)):
-            window = windows[index]
-            for token in range(window.start, min(window.end, last_token)):
-                distance = min(token - window.start, window.end - 1 - token)
-                if distance > margin[token - first_token]:
-                    margin[token - first_token] = distance
-                    owners[token] = (index, token - window.start + 1)  # +1 for [CLS]
+    owners: list[tuple[int, int]] = []
+    for first_token, last_token in zip(starts, [*starts[1:], total]):
+        own = _slide(encoded, content, stride_tokens, first_token, last_token)
+        owners += [(len(windows) + index, position) for index, position in best_window_for_tokens(own, range(first_token, last_token))]
+        windows += own
     return windows, owners
 
 
@@ -118,15 +109,15 @@ def window_inputs(tokenizer, encoded: EncodedText, window: Window) -> list[int]:
     return [tokenizer.cls_token_id, *encoded.ids[window.start : window.end], tokenizer.sep_token_id]
 
 
-def best_window_for_tokens(windows: Sequence[Window], total: int) -> list[tuple[int, int]]:
-    """For each sub-word, (window index, position inside that window's inputs) of the window
+def best_window_for_tokens(windows: Sequence[Window], tokens: range) -> list[tuple[int, int]]:
+    """For each sub-word of ``tokens``, (window index, position inside that window's inputs) of the window
     where it sits farthest from an edge: context on both sides makes its prediction best."""
-    best: list[tuple[int, int]] = [(-1, -1)] * total
-    margin = [-1] * total
+    best: list[tuple[int, int]] = [(-1, -1)] * len(tokens)
+    margin = [-1] * len(tokens)
     for index, window in enumerate(windows):
-        for token in range(window.start, window.end):
+        for token in range(max(window.start, tokens.start), min(window.end, tokens.stop)):
             distance = min(token - window.start, window.end - 1 - token)
-            if distance > margin[token]:
-                margin[token] = distance
-                best[token] = (index, token - window.start + 1)  # +1 for [CLS]
+            if distance > margin[token - tokens.start]:
+                margin[token - tokens.start] = distance
+                best[token - tokens.start] = (index, token - window.start + 1)  # +1 for [CLS]
     return best

@@ -14,7 +14,18 @@ from eventslots.model.paths import SEEDS_DIR, default_model_dir
 from eventslots.model.schema import COLOURS, LABEL_NAMES, LABELS
 from eventslots.model.spans import Span
 
-from .editing import SELECTION_PLACEHOLDER, TABLE_HEADERS, EditError, add_span, from_highlight, from_table, save_correction, to_highlight, to_table
+from .editing import (
+    SELECTION_PLACEHOLDER,
+    TABLE_HEADERS,
+    EditError,
+    add_span,
+    from_highlight,
+    from_table,
+    highlight_pairs,
+    save_correction,
+    to_highlight,
+    to_table,
+)
 
 log = logging.getLogger("eventslots.serve")
 
@@ -103,13 +114,6 @@ def outputs_for(text: str, spans: list[Span], note: str):
     )
 
 
-def _pairs(value) -> list[tuple]:
-    """(token, label) pairs of a HighlightedText value in either of its forms."""
-    if isinstance(value, dict):
-        return [(None, e.get("entity")) for e in value.get("entities", [])]
-    return [(item["token"], item.get("class_or_confidence")) if isinstance(item, dict) else tuple(item[:2]) for item in value or []]
-
-
 def _spans(state) -> list[Span]:
     return [Span(**s) for s in (state or {}).get("spans", [])]
 
@@ -142,7 +146,7 @@ def build_app(model_dir: str | Path | None = None, annotations_dir: str | Path |
             return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
         highlight, table, data, note, new_state = outputs_for(text, spans, "Edited.")
         # Redrawn only when a selection took the Label box's label; otherwise the widget already shows it.
-        selected = any(e[1] and str(e[1]).upper() == SELECTION_PLACEHOLDER for e in _pairs(value))
+        selected = any(label and str(label).upper() == SELECTION_PLACEHOLDER for _, label in highlight_pairs(value))
         return (highlight if selected else gr.skip()), table, data, note, new_state
 
     def edited_table(rows, state):

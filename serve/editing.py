@@ -38,11 +38,8 @@ def to_highlight(text: str, spans: Iterable[Span]) -> dict:
 SELECTION_PLACEHOLDER = "LABEL"
 
 
-def from_highlight(value, text: str, previous: Sequence[Span] = (), selection_label: str | None = None) -> list[Span]:
-    """Spans from the (edited) highlighted text: a list of ``(substring, label)`` pairs or the dict form.
-
-    Words just selected (Gradio's placeholder label) take ``selection_label``, the label chosen in the
-    app's Label box; spans left as they were keep their ``previous`` scores, new or changed ones score 1."""
+def highlight_pairs(value) -> list[tuple[str, str | None]]:
+    """``(substring, label)`` pairs of a ``gr.HighlightedText`` value, in its list or its dict form."""
     if not value:
         return []
     if isinstance(value, dict):
@@ -53,8 +50,18 @@ def from_highlight(value, text: str, previous: Sequence[Span] = (), selection_la
             pairs.append((value["text"][entity["start"] : entity["end"]], entity.get("entity") or entity.get("entity_group")))
             cursor = entity["end"]
         pairs.append((value["text"][cursor:], None))
-    else:
-        pairs = [(item[0], item[1]) if not isinstance(item, dict) else (item["token"], item.get("class_or_confidence")) for item in value]
+        return pairs
+    return [(item[0], item[1]) if not isinstance(item, dict) else (item["token"], item.get("class_or_confidence")) for item in value]
+
+
+def from_highlight(value, text: str, previous: Sequence[Span] = (), selection_label: str | None = None) -> list[Span]:
+    """Spans from the (edited) highlighted text: a list of ``(substring, label)`` pairs or the dict form.
+
+    Words just selected (Gradio's placeholder label) take ``selection_label``, the label chosen in the
+    app's Label box; spans left as they were keep their ``previous`` scores, new or changed ones score 1."""
+    if not value:
+        return []
+    pairs = highlight_pairs(value)
     if "".join(token for token, _ in pairs) != text:
         raise EditError("The highlighted text no longer matches the article; press Extract again.")
     scores = {(s.start, s.end, s.label): s.score for s in previous}

@@ -86,6 +86,23 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def wait_until_serving(server: subprocess.Popen, port: int, why_dead, seconds: float = 90) -> None:
+    """Return once the app answers on ``port``; fail, saying ``why_dead`` (a text or a callable giving one),
+    if the server process ends first, or if it does not answer within ``seconds``."""
+    import time
+    import urllib.request
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).read()
+            return
+        except OSError:
+            assert server.poll() is None, why_dead() if callable(why_dead) else why_dead
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.5)
+
+
 def hang_up_mid_response(port: int) -> None:
     """A client that asks for the page and leaves after the first bytes of the answer."""
     with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
@@ -95,7 +112,6 @@ def hang_up_mid_response(port: int) -> None:
 
 
 def test_serve_outlives_its_output_pipe_and_clients_that_hang_up(trained_model_dir):
-    import time
     import urllib.request
     from concurrent.futures import ThreadPoolExecutor
 
@@ -110,15 +126,7 @@ def test_serve_outlives_its_output_pipe_and_clients_that_hang_up(trained_model_d
         assert first.startswith("eventslots app on"), first + server.stderr.read() if server.poll() is not None else first
         server.stdout.close()
         server.stderr.close()
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).read()
-                break
-            except OSError:
-                assert server.poll() is None, "the server died once its output pipe was closed"
-                assert time.monotonic() < deadline, "the server did not start"
-                time.sleep(0.5)
+        wait_until_serving(server, port, "the server died once its output pipe was closed")
         with ThreadPoolExecutor(max_workers=10) as pool:
             list(pool.map(hang_up_mid_response, [port] * 50))
         assert server.poll() is None, "fifty clients hanging up took the server down"
@@ -170,7 +178,6 @@ def test_a_running_app_follows_a_newly_published_run(trained_model_dir, tmp_path
 
 def test_a_users_error_is_one_line_in_the_server_log_not_a_traceback(trained_model_dir, tmp_path):
     import time
-    import urllib.request
 
     port = free_port()
     log = tmp_path / "server.log"
@@ -180,14 +187,7 @@ def test_a_users_error_is_one_line_in_the_server_log_not_a_traceback(trained_mod
             stdout=sink, stderr=subprocess.STDOUT,
         )
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).read()
-                break
-            except OSError:
-                assert server.poll() is None and time.monotonic() < deadline, log.read_text()
-                time.sleep(0.5)
+        wait_until_serving(server, port, lambda: log.read_text())
         client = Client(f"http://127.0.0.1:{port}/", verbose=False)
         for text in ("", "x" * (MAX_CHARS + 1)):
             with pytest.raises(Exception):

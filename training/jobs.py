@@ -182,7 +182,8 @@ def evaluate_model(model_dir: str | Path | None, annotation_paths: Sequence[str]
 
 def trained_on(model_dir: str | Path | None, documents: Sequence[Document]) -> list[str]:
     """Ids of ``documents`` whose text the model's stored settings select for training from today's corpus."""
-    from .corpus.real import drop_held_out, text_key
+    from .corpus import text_key
+    from .corpus.real import drop_held_out
 
     training = drop_held_out(select_sources(load_documents(), model_settings(model_dir)))
     keys = {text_key(d.text) for d in training}

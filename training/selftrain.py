@@ -20,7 +20,8 @@ from typing import Iterable, Sequence
 from eventslots.model.schema import LABEL_NAMES
 
 from .corpus.auxiliary import AUXILIARY_SOURCE
-from .corpus.real import MUC4_CORPORA, muc4_documents, text_key
+from .corpus import text_key
+from .corpus.real import MUC4_CORPORA, muc4_documents
 
 # The MUC-4 files whose messages the real-article corpus also draws from (same FBIS sources).
 # TST4 is left out: all of it is in real-dev and real-test.

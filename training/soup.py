@@ -32,9 +32,10 @@ def average_models(model_dirs: Sequence[str | Path], output: str | Path) -> Path
         for name, tensor in states[0].items()
     })
     tokenizer = AutoTokenizer.from_pretrained(Path(model_dirs[0]))
-    settings = store.read_settings(Path(model_dirs[0]))
-    settings["soup_of"] = [store.read_settings(Path(d)).get("config", {}) for d in model_dirs]
-    settings["training_seconds"] = sum(store.read_settings(Path(d)).get("training_seconds", 0) for d in model_dirs)
+    ingredients = [store.read_settings(Path(d)) for d in model_dirs]
+    settings = dict(ingredients[0])
+    settings["soup_of"] = [i.get("config", {}) for i in ingredients]
+    settings["training_seconds"] = sum(i.get("training_seconds", 0) for i in ingredients)
 
     def save(folder: Path) -> None:
         souped.save_pretrained(folder)

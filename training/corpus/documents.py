@@ -26,6 +26,8 @@ from eventslots.model.spans import Span, event_ids, event_json
 # published articles annotated here (annotations/real/, never written by us);
 # user: what a user adds.
 SOURCES = ("seed", "authored", "real", "user")
+# The real-article splits never trained on (see corpus.real).
+HELD_OUT_SPLITS = ("real-dev", "real-test")
 
 
 @dataclass(frozen=True)
@@ -125,7 +127,7 @@ def drop_duplicates(documents: Sequence[Document]) -> list[Document]:
             kept[key] = document
             continue
         first = kept[key]
-        if (document.meta or {}).get("split") in ("real-dev", "real-test") and (first.meta or {}).get("split") not in ("real-dev", "real-test"):
+        if (document.meta or {}).get("split") in HELD_OUT_SPLITS and (first.meta or {}).get("split") not in HELD_OUT_SPLITS:
             kept[key], document = document, first
         dropped.append(f"{document.id} (same text as {kept[key].id})")
     if dropped:

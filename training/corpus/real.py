@@ -29,12 +29,11 @@ from typing import Iterator, Sequence
 
 from eventslots.model.paths import CORPUS_DIR, shared_data_dir
 
-from .documents import AGREEMENT_DIR, STANDOFF_SUFFIX, AnnotationError, Document, read_records, text_key
+from .documents import AGREEMENT_DIR, HELD_OUT_SPLITS, STANDOFF_SUFFIX, AnnotationError, Document, read_records, text_key
 from .validation import Problem, check_record
 
 REAL_DIR = CORPUS_DIR / "real"
 SPLITS = ("real-train", "real-dev", "real-test")
-HELD_OUT_SPLITS = ("real-dev", "real-test")
 
 MUC4_CORPORA = "muc4/raw_muc34/TASK/CORPORA"
 MUC4_DOCUMENT = re.compile(r"^((?:DEV-MUC3|TST1-MUC3|TST2-MUC4|TST3-MUC4|TST4-MUC4)-\d{4})\b.*$", re.M)
