@@ -134,3 +134,20 @@ def test_texts_that_would_crash_training_are_file_line_problems(tmp_path, line, 
     path.write_text('{"id": "ok", "source": "user", "text": "Fine.", "spans": []}\n' + line + "\n", encoding="utf-8")
     [problem] = validate_files([path])
     assert str(problem).startswith(f"{path}:2:") and message in str(problem)
+
+
+@pytest.mark.parametrize("spans, meta, message", [
+    ([{"start": 0, "end": 3, "label": "WEAPON", "event": 1}, {"start": 4, "end": 8, "label": "TRIGGER"}], None, "has no 'event' id"),
+    ([{"start": 0, "end": 3, "label": "WEAPON", "event": 2}, {"start": 4, "end": 8, "label": "TRIGGER", "event": 1}], None, "order of first mention"),
+    ([{"start": 0, "end": 3, "label": "WEAPON", "event": 1}], {"incidents": [{"event": 2, "intercepted": False}]}, "names no incident"),
+    ([{"start": 0, "end": 3, "label": "WEAPON", "event": 1}], {"incidents": [{"event": 1, "time": "Jan 5", "intercepted": False}]}, "not an ISO 8601"),
+    ([{"start": 0, "end": 3, "label": "WEAPON", "event": 1}], {"incidents": [{"event": 1, "killed": 3, "intercepted": False}]}, "killed must be null"),
+])
+def test_incident_ids_and_values_are_checked(tmp_path, spans, meta, message):
+    from eventslots.training.corpus.validation import validate_files
+
+    record = {"id": "d", "source": "user", "text": "gun shot here", "spans": spans, **({"meta": meta} if meta else {})}
+    path = tmp_path / "incidents.jsonl"
+    path.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    problems = [str(p) for p in validate_files([path])]
+    assert any(message in p and "incidents.jsonl:1" in p for p in problems), problems

@@ -90,6 +90,54 @@ def check_record(
             problems.append(
                 (_span_label(after), f"overlaps {_span_label(before)}; spans never overlap or nest")
             )
+    problems += _check_incidents(valid, record.get("meta"))
+    return problems
+
+
+ISO_TIME = re.compile(r"^\d{4}(-\d\d(-\d\d)?)?(/\d{4}(-\d\d(-\d\d)?)?)?$")
+
+
+def _check_incidents(spans: list[dict], meta: object) -> list[tuple[str, str]]:
+    """The spec's "Incidents": ids on all spans or none, numbered by first mention; gold values well formed."""
+    with_ids = [s for s in spans if s.get("event") is not None]
+    problems: list[tuple[str, str]] = []
+    if with_ids and len(with_ids) < len(spans):
+        missing = next(s for s in spans if s.get("event") is None)
+        problems.append((_span_label(missing), "has no 'event' id while other spans of the document have one"))
+    first_mention: list[int] = []
+    for span in with_ids:
+        for event in sorted([span["event"]] if isinstance(span["event"], int) else span["event"]):
+            if event not in first_mention:
+                first_mention.append(event)
+    if first_mention and first_mention != list(range(1, len(first_mention) + 1)):
+        problems.append(("", f"incidents must be numbered 1, 2, ... in order of first mention; the spans give {first_mention}"))
+    values = meta.get("incidents") if isinstance(meta, dict) else None
+    if values is None:
+        return problems
+    if not isinstance(values, list):
+        return problems + [("", "meta.incidents must be a list of incident values")]
+    seen = set()
+    for value in values:
+        name = f"meta.incidents[event={value.get('event') if isinstance(value, dict) else '?'}]"
+        if not isinstance(value, dict) or value.get("event") not in first_mention:
+            problems.append((name, "names no incident of the spans"))
+            continue
+        if value["event"] in seen:
+            problems.append((name, "given twice"))
+        seen.add(value["event"])
+        time = value.get("time")
+        if time is not None and not (isinstance(time, str) and ISO_TIME.match(time)):
+            problems.append((name, f"time {time!r} is not an ISO 8601 date, month, year or range"))
+        for key in ("killed", "injured"):
+            count = value.get(key)
+            if count is not None and not (
+                isinstance(count, dict) and type(count.get("count")) is int and count["count"] >= 0 and isinstance(count.get("at_least"), bool)
+            ):
+                problems.append((name, f"{key} must be null or {{\"count\": n, \"at_least\": true|false}}, not {count!r}"))
+        if not isinstance(value.get("intercepted"), bool):
+            problems.append((name, "intercepted must be true or false"))
+        if value.get("damaged") not in (True, False, None):
+            problems.append((name, "damaged must be true, false or null"))
     return problems
 
 
