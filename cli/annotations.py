@@ -119,6 +119,14 @@ def run_agree(args) -> int:
     print(summary_table(result))
     print()
     print(per_label_table(result))
+    from eventslots.training.incident_metrics import grouping_agreement
+
+    grouping = grouping_agreement(first, second)
+    if grouping["spans"]:  # both annotations carry incident ids
+        links, cubed = grouping["links"], grouping["b_cubed"]
+        print(f"\nincident grouping on the {grouping['spans']} spans both annotated: link F1 {links['f1']:.3f} "
+              f"(P {links['precision']:.3f}, R {links['recall']:.3f}); B-cubed F1 {cubed['f1']:.3f} "
+              f"(P {cubed['precision']:.3f}, R {cubed['recall']:.3f})")
     for kind in ("missed", "spurious"):
         print(f"\nonly in {'first' if kind == 'missed' else 'second'} ({len(result['errors'][kind])}):")
         for e in result["errors"][kind]:

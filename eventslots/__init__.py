@@ -3,6 +3,9 @@
 >>> from eventslots import predict
 >>> predict("Two drones were shot down over the base on Sunday.")  # doctest: +SKIP
 [Span(start=0, end=10, label='WEAPON', text='Two drones', score=0.98), ...]
+>>> from eventslots import extract_incidents
+>>> extract_incidents(article, published="2024-01-05")  # doctest: +SKIP
+[Incident(id=1, spans=(...), time=TimeValue(iso='2024-01-04', ...), killed=Count(count=0, ...), ...), ...]
 
 The repository's folders ``model/``, ``training/``, ``serve/`` and ``cli/`` are
 installed as ``eventslots.model``, ``eventslots.training``, ``eventslots.serve``
@@ -27,6 +30,8 @@ _PUBLIC = {
     "Extractor": "eventslots.model.inference",
     "ModelNotFoundError": "eventslots.model.inference",
     "Span": "eventslots.model.spans",
+    "extract_incidents": "eventslots.model.incidents",
+    "Incident": "eventslots.model.incidents",
     "LABELS": "eventslots.model.schema",
     "LABEL_NAMES": "eventslots.model.schema",
 }

@@ -22,6 +22,7 @@ import numpy as np
 from . import base  # noqa: F401  (sets offline mode before transformers loads)
 from .calibration import Calibration
 from .decoding import viterbi
+from .grouping import PairScorer
 from .paths import MODEL_ENV, default_model_dir
 from .schema import TAGS
 from .spans import Span
@@ -53,6 +54,7 @@ class Extractor:
         stride_tokens: int = DEFAULT_STRIDE_TOKENS,
         batch_size: int = 16,
         calibration: Calibration | None = None,
+        grouping=None,
     ):
         import torch
 
@@ -63,6 +65,8 @@ class Extractor:
         self.batch_size = batch_size
         # Span scores are calibrated probabilities where the model directory has a calibration.
         self.calibration = calibration
+        # The learned incident grouping (model.grouping.PairScorer) where the directory has one.
+        self.grouping = grouping
         self.tags = [model.config.id2label[i] for i in range(model.config.num_labels)]
         self._torch = torch
         self._lock = threading.Lock()
@@ -86,6 +90,7 @@ class Extractor:
             training = json.loads((path / SETTINGS_FILE).read_text(encoding="utf-8")).get("config", {})
             settings = {k: training[k] for k in ("window_tokens", "stride_tokens") if k in training}
         settings["calibration"] = Calibration.load(path) if calibrated else None
+        settings["grouping"] = PairScorer.load(path)
         settings.update(overrides)
         try:
             tokenizer = AutoTokenizer.from_pretrained(path)
@@ -115,30 +120,48 @@ class Extractor:
         threshold and trigger gate the calibration chose on real-dev (none for an
         uncalibrated model), ``0`` shows every span.
         """
+        return [spans for spans, _ in self.read_batch(texts, min_score)]
+
+    def read_batch(
+        self, texts: Sequence[str], min_score: float | None = None, vectors: bool = False, gold: Sequence[Sequence[Span]] | None = None
+    ) -> list[tuple[list[Span], np.ndarray | None]]:
+        """(spans, span vectors) for each text. With ``vectors``, each span also gets the encoder's
+        last-layer states averaged over its sub-words (one row per span), which the incident grouping
+        reads. ``gold`` gives the spans to take vectors for instead of predicting them (for training)."""
         for text in texts:
             if not isinstance(text, str):
                 raise TypeError(f"predict expects str, got {type(text).__name__}")
         encoded = [encode_text(self.tokenizer, text) for text in texts]
         readings = [plan_reading(text, e, self.window_tokens, self.stride_tokens) if e.ids else ([], []) for text, e in zip(texts, encoded)]
         plans = [windows for windows, _ in readings]
-        probabilities = self._window_probabilities(encoded, plans)
+        probabilities, states = self._window_outputs(encoded, plans, vectors)
         results = []
         for index, text in enumerate(texts):
-            token_probs = self._token_probabilities(encoded[index], readings[index][1], probabilities[index])
-            spans = self._decode(text, encoded[index], token_probs)
-            if self.calibration is not None:
-                spans = self.calibration.select([replace(s, score=self.calibration(s.score)) for s in spans], min_score)
+            owners = readings[index][1]
+            if gold is not None:
+                spans = list(gold[index])
             else:
-                spans = [s for s in spans if s.score >= (min_score or 0.0)]
-            results.append(spans)
+                token_probs = self._gather(encoded[index], owners, probabilities[index], len(self.tags))
+                spans = self._decode(text, encoded[index], token_probs)
+                if self.calibration is not None:
+                    spans = self.calibration.select([replace(s, score=self.calibration(s.score)) for s in spans], min_score)
+                else:
+                    spans = [s for s in spans if s.score >= (min_score or 0.0)]
+            span_vectors = None
+            if vectors:
+                token_states = self._gather(encoded[index], owners, states[index], states[index][0].shape[-1] if states[index] else 1)
+                span_vectors = _span_vectors(encoded[index], token_states, spans)
+            results.append((spans, span_vectors))
         return results
 
-    def _window_probabilities(self, encoded: list[EncodedText], plans: list[list[Window]]) -> list[list[np.ndarray]]:
+    def _window_outputs(self, encoded: list[EncodedText], plans: list[list[Window]], states: bool = False):
+        """Per text, per window: tag probabilities, and (with ``states``) last-layer hidden states."""
         torch = self._torch
         jobs = [(d, w) for d, plan in enumerate(plans) for w in range(len(plan))]
         inputs = {job: window_inputs(self.tokenizer, encoded[job[0]], plans[job[0]][job[1]]) for job in jobs}
         jobs.sort(key=lambda job: len(inputs[job]))
         out: list[list[np.ndarray]] = [[None] * len(plan) for plan in plans]  # type: ignore[list-item]
+        hidden: list[list[np.ndarray]] = [[None] * len(plan) for plan in plans]  # type: ignore[list-item]
         pad = self.tokenizer.pad_token_id
         with self._lock, torch.inference_mode():
             for i in range(0, len(jobs), self.batch_size):
@@ -150,16 +173,21 @@ class Extractor:
                     sequence = inputs[job]
                     ids[row, : len(sequence)] = torch.tensor(sequence)
                     mask[row, : len(sequence)] = 1
-                logits = self.model(input_ids=ids, attention_mask=mask).logits
-                probs = torch.softmax(logits.float(), dim=-1).numpy()
+                output = self.model(input_ids=ids, attention_mask=mask, output_hidden_states=states)
+                probs = torch.softmax(output.logits.float(), dim=-1).numpy()
+                last = output.hidden_states[-1].float().numpy() if states else None
                 for row, (d, w) in enumerate(chunk):
                     out[d][w] = probs[row, : len(inputs[(d, w)])]
-        return out
+                    if states:
+                        hidden[d][w] = last[row, : len(inputs[(d, w)])]
+        return out, hidden
 
-    def _token_probabilities(self, encoded: EncodedText, owners: list[tuple[int, int]], window_probs: list[np.ndarray]) -> np.ndarray:
-        result = np.zeros((len(encoded.ids), len(self.tags)), dtype=np.float32)
+    @staticmethod
+    def _gather(encoded: EncodedText, owners: list[tuple[int, int]], per_window: list[np.ndarray], width: int) -> np.ndarray:
+        """One row per sub-word of the text, taken from the window that owns it."""
+        result = np.zeros((len(encoded.ids), width), dtype=np.float32)
         for token, (window, position) in enumerate(owners):
-            result[token] = window_probs[window][position]
+            result[token] = per_window[window][position]
         return result
 
     def _decode(self, text: str, encoded: EncodedText, token_probs: np.ndarray) -> list[Span]:
@@ -181,6 +209,18 @@ class Extractor:
         tags = [self.tags[i] for i in path]
         scores = [float(word_probs[w, i]) for w, i in enumerate(path)]
         return tags_to_spans(text, words, tags, scores)
+
+
+def _span_vectors(encoded: EncodedText, token_states: np.ndarray, spans: Sequence[Span]) -> np.ndarray:
+    """Each span's mean sub-word state (zeros for a span no sub-word falls in)."""
+    vectors = np.zeros((len(spans), token_states.shape[1]), dtype=np.float32)
+    starts = np.array([o[0] for o in encoded.offsets]) if encoded.offsets else np.zeros(0)
+    ends = np.array([o[1] for o in encoded.offsets]) if encoded.offsets else np.zeros(0)
+    for row, span in enumerate(spans):
+        inside = (starts < span.end) & (ends > span.start)
+        if inside.any():
+            vectors[row] = token_states[inside].mean(axis=0)
+    return vectors
 
 
 @lru_cache(maxsize=4)

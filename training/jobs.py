@@ -122,6 +122,7 @@ def _train_and_publish(config, output: Path, annotation_paths, progress: bool, m
     documents = select_sources(load_documents(annotation_paths), config)
     auxiliary = load_auxiliary(config.auxiliary) if config.auxiliary else []
     trained = train(documents, config, auxiliary, progress=progress, max_steps=max_steps)
+    grouping, grouping_stats = _learn_grouping(trained, documents, progress)
     # Fit on the seed and user articles trained on: a sanity check that costs seconds, not an accuracy estimate.
     real = [d for d in documents if d.source in ("seed", "user")]
     fit = evaluate_predictor(extractor_for(trained).predict_batch, real) if real else None
@@ -133,6 +134,7 @@ def _train_and_publish(config, output: Path, annotation_paths, progress: bool, m
         "corpus": corpus_summary(documents),
         "training_windows": trained.windows,
         "training_seconds": trained.seconds,
+        "incident_grouping": grouping_stats,
         "history": trained.history,
         "metrics": {
             "training_fit": headline(fit) if fit else None,
@@ -149,9 +151,31 @@ def _train_and_publish(config, output: Path, annotation_paths, progress: bool, m
         trained.tokenizer.save_pretrained(folder)
         (folder / store.SETTINGS_FILE).write_text(json.dumps(metadata, indent=2), encoding="utf-8")
         (folder / "README.md").write_text(card, encoding="utf-8")
+        if grouping is not None:
+            grouping.save(folder)
 
     store.write_run(save, output)
     return {**metadata, "output": str(output)}
+
+
+def _learn_grouping(trained, documents: Sequence[Document], progress: bool):
+    """The incident grouping, learned after the tagger where the training documents have gold incidents
+    (else none, and records use the rule baseline); a log line says which."""
+    import logging
+
+    from .grouping import fit_grouping, grouped_documents
+
+    log = logging.getLogger("eventslots")
+    if not grouped_documents(documents):
+        log.info("no training document has incident ids: the model groups incidents by the rule baseline")
+        return None, None
+    try:
+        scorer, stats = fit_grouping(extractor_for(trained), documents, progress=progress)
+    except ValueError as error:  # e.g. every document holds a single incident
+        log.info("incident grouping not learned (%s): records use the rule baseline", error)
+        return None, None
+    log.info("incident grouping learned from %s in %.0f s", stats["fitted_on"], stats["seconds"])
+    return scorer, stats
 
 
 def environment() -> dict:
@@ -262,3 +286,48 @@ def crossval_and_report(config: TrainingConfig, annotation_paths: Sequence[str] 
     out_dir = crossval_dir(config, documents)
     write_report(report, out_dir, "Leave-one-document-out cross-validation", command)
     return report, out_dir
+
+
+def incident_records(extractor: Extractor, documents: Sequence[Document], gold_spans: bool, chunk: int = 16) -> dict[str, dict[str, list]]:
+    """Per grouping ("learned", where the model has one, and "rules"): each document's incident records,
+    from one reading of the documents (their gold spans with ``gold_spans``, else predicted ones)."""
+    from eventslots.model.grouping import learned_grouping, rule_grouping
+    from eventslots.model.incidents import build_incidents
+
+    groupings = {"rules": None} if extractor.grouping is None else {"learned": extractor.grouping, "rules": None}
+    records: dict[str, dict[str, list]] = {name: {} for name in groupings}
+    if gold_spans:  # the gold grouping too: what the derived values score when the grouping is right
+        records["gold"] = {d.id: build_incidents(d.text, list(d.spans), _gold_groups(d), d.meta.get("published")) for d in documents}
+    for first in range(0, len(documents), chunk):
+        part = documents[first : first + chunk]
+        readings = extractor.read_batch([d.text for d in part], vectors=extractor.grouping is not None,
+                                        gold=[d.spans for d in part] if gold_spans else None)
+        for document, (spans, vectors) in zip(part, readings):
+            published = document.meta.get("published")
+            for name, scorer in groupings.items():
+                groups = learned_grouping(document.text, spans, vectors, scorer) if scorer else rule_grouping(document.text, spans)
+                records[name][document.id] = build_incidents(document.text, spans, groups, published)
+    return records
+
+
+def _gold_groups(document: Document) -> list[tuple[list[int], float]]:
+    events = sorted({e for s in document.spans for e in s.event})
+    return [([i for i, s in enumerate(document.spans) if event in s.event], 1.0) for event in events]
+
+
+def evaluate_incidents(model_dir: str | Path | None, split: str = "real-dev") -> dict:
+    """Template scores and value accuracy on ``split``, for the learned grouping and the rule baseline,
+    on the model's predicted spans and on the gold spans (the grouping and normalisation alone)."""
+    from .incident_metrics import template_scores
+
+    documents = [d for d in split_documents(load_documents(), split) if all(s.event for s in d.spans)]
+    if not documents:
+        raise ValueError(f"{split}: no documents with incident ids")
+    extractor = Extractor.load(model_dir)
+    started = time.perf_counter()
+    result: dict = {"split": split, "documents": len(documents), "model": str(Path(model_dir or default_model_dir()).resolve())}
+    for spans in ("predicted", "gold"):
+        for grouping, records in incident_records(extractor, documents, spans == "gold").items():
+            result[f"{grouping}, {spans} spans"] = template_scores(documents, records)
+    result["seconds"] = time.perf_counter() - started
+    return result

@@ -157,3 +157,23 @@ def write_report(report: dict, out_dir: str | Path, title: str, command: str) ->
     ]
     paths["markdown"].write_text("\n".join(parts), encoding="utf-8")
     return paths
+
+
+def incidents_table(result: dict) -> str:
+    """The incident scores of ``jobs.evaluate_incidents`` as a Markdown table, one row per setting."""
+    rows = [(name, scores) for name, scores in result.items() if isinstance(scores, dict) and "fillers" in scores]
+    header = "| grouping, spans | template P | template R | template F1 | incidents (pred / gold) | time | killed | injured | intercepted |"
+    lines = [f"{result['split']}: {result['documents']} documents", "", header, "|" + "---|" * 9]
+    for name, scores in rows:
+        fillers, values = scores["fillers"], scores["values"]
+
+        def rate(field: str) -> str:
+            value = values[field]
+            return f"{value['rate']:.2f} ({value['right']}/{value['stated']})" if value["rate"] is not None else "-"
+
+        lines.append(
+            f"| {name} | {fillers['precision']:.3f} | {fillers['recall']:.3f} | **{fillers['f1']:.3f}** | "
+            f"{scores['incidents']['predicted']} / {scores['incidents']['gold']} | {rate('time')} | {rate('killed')} | "
+            f"{rate('injured')} | {rate('intercepted')} |"
+        )
+    return "\n".join(lines)
