@@ -8,7 +8,7 @@ import sys
 
 from eventslots import __version__
 
-from . import annotations, models, serving, training
+from . import annotations, incidents, models, serving, training
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -18,6 +18,7 @@ def build_parser() -> argparse.ArgumentParser:
     annotations.register(commands)
     training.register(commands)
     serving.register(commands)
+    incidents.register(commands)
     models.register(commands)
     return parser
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import csv
+import hashlib
 import logging
+import tempfile
 import threading
 from pathlib import Path
 
 import gradio as gr
 
 from eventslots.model import store
+from eventslots.model.incidents import ROW_FIELDS, analyse_batch
 from eventslots.model.inference import Extractor, ModelNotFoundError
 from eventslots.model.paths import SEEDS_DIR, default_model_dir
 from eventslots.model.schema import COLOURS, LABEL_NAMES, LABELS
@@ -118,8 +122,45 @@ def _spans(state) -> list[Span]:
     return [Span(**s) for s in (state or {}).get("spans", [])]
 
 
+def write_incidents_csv(rows: list[dict], folder: Path) -> Path:
+    """The incidents table as a CSV file named by its content (a download link never changes under a user)."""
+    body = [list(ROW_FIELDS)] + [[row[field] for field in ROW_FIELDS] for row in rows]
+    digest = hashlib.sha256(repr(body).encode()).hexdigest()[:12]
+    path = folder / f"incidents-{digest}.csv"
+    if not path.exists():
+        temporary = path.with_suffix(".tmp")
+        with open(temporary, "w", newline="", encoding="utf-8") as handle:
+            csv.writer(handle).writerows(body)
+        temporary.replace(path)
+    return path
+
+
 def build_app(model_dir: str | Path | None = None, annotations_dir: str | Path | None = None) -> gr.Blocks:
     holder = ModelHolder(model_dir)
+    downloads = Path(tempfile.mkdtemp(prefix="eventslots-incidents-"))
+
+    def records_of(text: str, spans: list[Span] | None, published: str | None):
+        try:
+            return analyse_batch([text], published or None, holder.get(), spans=None if spans is None else [spans])[0]
+        except ValueError as error:  # a published date that is not ISO
+            raise user_error(str(error), title="Published date")
+        except ModelNotFoundError:
+            raise user_error("There is no trained model yet: run `eventslots train`, then try again.", title="No model",
+                             log_line=f"no model at {holder.location}")
+
+    def incidents_for(state, published):
+        """The incidents table of the spans shown (edited or extracted), and its CSV download."""
+        text = (state or {}).get("text", "")
+        if not text:
+            return [], gr.update(value=None, interactive=False)
+        _, records = records_of(text, _spans(state), published)
+        rows = [r.to_row() for r in records]
+        return [[row[f] for f in ROW_FIELDS] for row in rows], gr.update(value=str(write_incidents_csv(rows, downloads)), interactive=True)
+
+    def incidents_api(text: str, published: str = "") -> list[dict]:
+        """Incident records of an article (``extract_incidents``): values, slots and spans of each attack."""
+        text = check_article(text)
+        return [r.to_dict() for r in records_of(text, None, published)[1]]
 
     def extract(text, min_score=0.0):
         text = check_article(text)
@@ -194,6 +235,10 @@ def build_app(model_dir: str | Path | None = None, annotations_dir: str | Path |
                     label=f"Article (up to {MAX_CHARS:,} characters)", lines=14, max_lines=30,
                     placeholder="Paste an article here, or pick a seed article below.", elem_id="article",
                 )
+                published = gr.Textbox(
+                    label="Published (optional, e.g. 2020-01-03)", max_lines=1, elem_id="published",
+                    info="Resolves 'Thursday' or 'yesterday' in the incidents table; a dateline in the text is used otherwise.",
+                )
                 min_score = gr.Slider(
                     0.0, 1.0, value=0.0, step=0.05, label="Hide spans scoring below",
                     info="A span's score is the probability it is exactly right (calibrated on real-dev). "
@@ -212,6 +257,11 @@ def build_app(model_dir: str | Path | None = None, annotations_dir: str | Path |
                     color_map=COLOURS, show_legend=True, combine_adjacent=False, interactive=True, elem_id="highlighted",
                 )
                 gr.Markdown(legend, elem_id="legend-note")
+                incidents_table = gr.Dataframe(
+                    headers=list(ROW_FIELDS), interactive=False, wrap=True, elem_id="incidents-table",
+                    label="Incidents: one row per attack, from the spans above (counts with >= are 'at least')",
+                )
+                incidents_csv = gr.DownloadButton("Download incidents (CSV)", value=None, interactive=False, elem_id="incidents-csv")
         with gr.Tabs():
             with gr.Tab("Spans"):
                 table = gr.Dataframe(
@@ -232,10 +282,15 @@ def build_app(model_dir: str | Path | None = None, annotations_dir: str | Path |
             saved_status = gr.Markdown("", elem_id="saved-status")
 
         results = [highlighted, table, as_json, status, state]
+        incidents_out = [incidents_table, incidents_csv]
         extract_button.click(extract, [article, min_score], results, api_name="extract", concurrency_limit=CONCURRENCY).then(
             holder.describe, None, [model_info], api_visibility="private")
         article.submit(extract, [article, min_score], results, api_visibility="private", concurrency_limit=CONCURRENCY).then(
             holder.describe, None, [model_info], api_visibility="private")
+        # The table follows the spans shown: after an extraction and after every correction.
+        state.change(incidents_for, [state, published], incidents_out, api_visibility="private", concurrency_limit=CONCURRENCY)
+        published.submit(incidents_for, [state, published], incidents_out, api_visibility="private", concurrency_limit=CONCURRENCY)
+        gr.api(incidents_api, api_name="incidents", concurrency_limit=CONCURRENCY)
         demo.load(holder.describe, None, [model_info], api_visibility="private")
         highlighted.change(
             edited_highlight, [highlighted, add_label, state], [highlighted, table, as_json, status, state], api_visibility="private"
@@ -243,7 +298,7 @@ def build_app(model_dir: str | Path | None = None, annotations_dir: str | Path |
         table.input(edited_table, [table, state], [highlighted, as_json, status, state], api_visibility="private")
         add_button.click(added, [add_label, add_text, add_occurrence, state], results, api_visibility="private")
         save_button.click(saved, [name, state], [saved_status], api_visibility="private")
-        clear_button.add([article, highlighted, table, as_json, status, saved_status])
+        clear_button.add([article, highlighted, table, as_json, status, saved_status, incidents_table])
         clear_button.click(lambda: {"text": "", "spans": []}, None, [state], api_visibility="private")
     demo.queue(default_concurrency_limit=CONCURRENCY, max_size=64)
     return demo

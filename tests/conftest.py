@@ -62,6 +62,7 @@ def trained_model_dir(tmp_path_factory, tiny_config) -> Path:
     from eventslots.training.jobs import train_and_save
 
     output = tmp_path_factory.mktemp("models") / "tiny"
+    # Training also learns the incident grouping from the seeds' gold incidents.
     train_and_save(tiny_config, output, [str(CORPUS_DIR / "seeds")], progress=False, max_steps=TINY_STEPS)
     return output
 

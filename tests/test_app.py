@@ -51,7 +51,19 @@ def test_bad_input_gets_a_clear_message(client, text, message):
 
 def test_the_endpoint_is_named(client):
     endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
-    assert list(endpoints) == ["/extract"]
+    assert list(endpoints) == ["/extract", "/incidents"]
+
+
+def test_incidents_endpoint_gives_the_records_of_extract_incidents(client, extractor):
+    from eventslots.model.incidents import extract_incidents
+
+    text = (SEEDS_DIR / "000_16352e49a1ab6733.txt").read_text(encoding="utf-8")
+    records = client.predict(text, "2024-01-05", api_name="/incidents")
+    assert records == [r.to_dict() for r in extract_incidents(text, "2024-01-05", extractor)]
+    assert records and all(text[s["start"] : s["end"]] == s["text"] for r in records for s in r["spans"])
+    with pytest.raises(Exception) as error:
+        client.predict(text, "5 January", api_name="/incidents")
+    assert "is not an ISO date" in str(error.value) and "Traceback" not in str(error.value)
 
 
 def serve_on_a_taken_port(host: str, tmp_path) -> tuple[int, subprocess.CompletedProcess]:

@@ -113,6 +113,23 @@ def test_paste_extract_correct_and_save(page, app_url, user_annotations, extract
     assert highlighted.first.inner_text().strip() == predicted[0].text
     legend = page.locator("#highlighted .legend-item").all_inner_texts()
     assert "TRIGGER" in legend and "DAMAGE" in legend
+    # The incidents table under the text: one row per record of extract_incidents, with a CSV download.
+    from eventslots.model.incidents import extract_incidents
+
+    records = extract_incidents(article, extractor=extractor)
+    first_trigger = records[0].to_row()["TRIGGER"].split(" | ")[0]
+    wait_for_text(page, "#incidents-table", first_trigger)
+    table_text = page.locator("#incidents-table").inner_text()
+    assert "intercepted" in table_text and "CASUALTIES" in table_text
+    from eventslots.model.incidents import ROW_FIELDS
+
+    assert page.locator("#incidents-table [role=gridcell]").count() == len(records) * len(ROW_FIELDS)
+    with page.expect_download() as download:
+        page.locator("#incidents-csv").click()
+    import csv
+
+    rows = list(csv.reader(download.value.path().read_text(encoding="utf-8").splitlines(keepends=True)))
+    assert rows[0][:4] == ["incident", "time", "killed", "injured"] and len(rows) == len(records) + 1
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOT), full_page=True)
 
