@@ -205,8 +205,7 @@ def _number(text: str) -> tuple[int, bool] | None:
     last = re.findall(r"[A-Za-z]+", words)
     if not last:
         return None
-    names = [re.sub(r"(?i)^(al|el|ad|as|ash|bin|ibn)-", "", w) for w in re.findall(r"[\w'-]+", words) if w.lower() not in _NAME_PARTICLES]
-    if names and all(w[:1].isupper() for w in names) and (len(names) > 1 or not names[0].lower().endswith("s")):
+    if _is_name(words) and (len(words.split()) > 1 or not words.lower().endswith("s")):
         return 1, False  # a named person: "Qasem Soleimani", "Abu Mahdi al-Muhandis"
     if re.match(r"(?i)(a|an|one|single)\b", words) or not last[-1].lower().endswith(("s", "men", "people", "children")):
         return 1, False
@@ -255,7 +254,8 @@ def casualty_counts(text: str, spans: Sequence[Span], sentences: Sequence[tuple[
             continue
         if number is None:
             continue
-        kind = _kind(text, span, sentence)
+        # A denial covers both ("no injuries" is read as no one hurt, so no one killed either).
+        kind = "both" if number[0] == 0 else _kind(text, span, sentence)
         if kind is None or (kind == "both" and number[0] != 0):
             continue  # "five casualties" does not say how many died
         for target in ("killed", "injured") if kind == "both" else (kind,):
@@ -271,9 +271,21 @@ def casualty_counts(text: str, spans: Sequence[Span], sentences: Sequence[tuple[
     return result[0], result[1]
 
 
+def _is_name(words: str) -> bool:
+    names = [re.sub(r"(?i)^(al|el|ad|as|ash|bin|ibn)-", "", w) for w in re.findall(r"[\w'-]+", words) if w.lower() not in _NAME_PARTICLES]
+    return bool(names) and all(w[:1].isupper() for w in names) and not re.search(r"\d", words)
+
+
 def _apposition(text: str, before: Span, span: Span) -> bool:
-    """True where ``span`` restates the person just named: a lower-case phrase right after a name and a comma."""
-    return bool(re.fullmatch(r"\s*,\s*", text[before.end : span.start])) and before.text[:1].isupper() and span.text[:1].islower()
+    """True where two spans, a comma apart, name one person: a name and a description of it, either
+    way round ("Qasem Soleimani, commander of the Quds Force"; "Iran's top commander, Qasem Soleimani")."""
+    return bool(re.fullmatch(r"\s*,\s*", text[before.end : span.start])) and _is_name(before.text) != _is_name(span.text) and not _number_word(before.text + " " + span.text)
+
+
+def _number_word(words: str) -> bool:
+    from text_to_num import alpha2digit
+
+    return bool(re.search(r"\d", alpha2digit(words, "en", threshold=0)))
 
 
 def _sentence_total(text: str, members: list) -> Count:

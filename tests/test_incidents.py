@@ -68,8 +68,13 @@ def test_a_dateline_dates_the_text():
     ("More than 20 people died.", [("More than 20 people", "CASUALTIES")], Count(21, True), None),
     ("Dozens were injured.", [("Dozens", "CASUALTIES")], None, Count(24, True)),
     ("There were no casualties.", [("no casualties", "CASUALTIES")], Count(0), Count(0)),
+    ("The army reported no injuries.", [("no injuries", "CASUALTIES")], Count(0), Count(0)),
     ("There were no reports of casualties or damage.", [("casualties", "CASUALTIES")], Count(0), Count(0)),
     ("The strike killed Qasem Soleimani.", [("Qasem Soleimani", "CASUALTIES")], Count(1), None),
+    # A name and its description, either way round, are one person; two listed names are two.
+    ("The strike killed Iran's top commander, Qasem Soleimani.", [("Iran's top commander", "CASUALTIES"), ("Qasem Soleimani", "CASUALTIES")], Count(1), None),
+    ("It killed Qasem Soleimani, commander of the Quds Force, and Abu Mahdi al-Muhandis, his deputy.",
+     [("Qasem Soleimani", "CASUALTIES"), ("commander of the Quds Force", "CASUALTIES"), ("Abu Mahdi al-Muhandis", "CASUALTIES"), ("his deputy", "CASUALTIES")], Count(2), None),
     ("The bomb killed two soldiers and a civilian.", [("two soldiers", "CASUALTIES"), ("civilian", "CASUALTIES")], Count(3), None),
     ("The blast killed 18 people: nine policemen, nine civilians.", [("18 people", "CASUALTIES"), ("nine policemen", "CASUALTIES"), ("nine civilians", "CASUALTIES")], Count(18), None),
     ("Five people were killed. Officials later said five people died.", [("Five people", "CASUALTIES"), ("five people", "CASUALTIES")], Count(5), None),

@@ -67,8 +67,15 @@ def model_card(config: TrainingConfig, metadata: dict, crossval_report: dict | N
         "| setting | value |\n|---|---|\n" + settings + "\n",
         f"Reproduce: `{metadata['command']}` (trained in {metadata['training_seconds']:.0f} s on "
         f"{metadata['environment']['threads']} CPU threads).\n",
-        "## Metrics\n",
     ]
+    grouping = metadata.get("incident_grouping")
+    parts.append(
+        "## Incident grouping\n\n"
+        + (f"`grouping.json` groups the spans into incidents for `extract_incidents`: learned from {grouping['fitted_on']} "
+           f"in {grouping['seconds']:.0f} s (README, \"Incident records\").\n" if grouping else
+           "No training document had incident ids, so `extract_incidents` groups spans by the rule baseline.\n")
+    )
+    parts += ["## Metrics\n"]
     if crossval_report:
         parts += [
             "Leave-one-document-out cross-validation over the real articles, with these settings and this data "
