@@ -216,5 +216,11 @@ def run_crossval(args) -> int:
     print(folds_table(report))
     print()
     print(per_label_table(report["pooled"]))
+    if report.get("incidents"):
+        from eventslots.training.report import incidents_table
+
+        documents = next(iter(report["incidents"].values()))["documents"]
+        print()
+        print(incidents_table({"split": "incident records of the held-out articles", "documents": documents, **report["incidents"]}))
     print(f"\nreport in {out_dir}/report.md ({report['seconds']:.0f} s)")
     return 0

@@ -165,6 +165,9 @@ def test_crossval_holds_out_each_seed(seed_documents, tiny_config, tmp_path, cap
     assert report["pooled"]["seqeval"]["per_label"]["TRIGGER"]["support"] == 92
     mean = sum(f["seqeval_micro_f1"] for f in report["folds"]) / 5
     assert report["mean"]["seqeval_micro_f1"] == pytest.approx(mean)
+    # The held-out seeds' incident records are scored too, the learned grouping beside the rule baseline.
+    assert set(report["incidents"]) == {"learned", "rules"}
+    assert all(scores["documents"] == 5 and scores["incidents"]["gold"] > 5 for scores in report["incidents"].values())
     paths = write_report(report, tmp_path, "cv", "eventslots crossval")
     assert "## Per fold" in paths["markdown"].read_text()
 

@@ -83,7 +83,29 @@ def crossval(
     if not fold_ids:
         raise ValueError("cross-validation needs real (seed or user) documents to hold out")
     auxiliary = load_auxiliary(config.auxiliary) if config.auxiliary else []
-    fit = fit_predictor or (lambda docs: extractor_for(train(docs, config, auxiliary, progress=progress)).predict_batch)
+    # The transformer's folds also score incident records: the grouping is learned on the fold's
+    # training documents, and the held-out articles' records are scored beside the rule baseline.
+    records: dict[str, dict[str, list]] = {}
+    scored_for_incidents: list[Document] = []
+
+    def fit_transformer(training: Sequence[Document], held_out: Sequence[Document]) -> Predictor:
+        from .grouping import fit_grouping, grouped_documents
+        from .incident_metrics import incident_records
+
+        extractor = extractor_for(train(training, config, auxiliary, progress=progress))
+        held_with_ids = [d for d in held_out if d.spans and all(s.event for s in d.spans)]
+        if held_with_ids and grouped_documents(training):
+            try:
+                extractor.grouping, _ = fit_grouping(extractor, training, progress=progress)
+            except ValueError:
+                extractor.grouping = None
+            for name, found in incident_records(extractor, held_with_ids, gold_spans=False).items():
+                records.setdefault(name, {}).update(found)
+            scored_for_incidents.extend(held_with_ids)
+        return extractor.predict_batch
+
+    def fit(training: Sequence[Document], held_out: Sequence[Document]) -> Predictor:
+        return fit_predictor(training) if fit_predictor else fit_transformer(training, held_out)
 
     started = time.perf_counter()
     per_fold, pooled = [], []
@@ -91,7 +113,7 @@ def crossval(
     for done, fold in enumerate(chosen, start=1):
         held_out = [d for d in documents if fold_of[d.id] == fold]
         training = [d for d in documents if fold_of[d.id] != fold]
-        predicted = predict_documents(fit(training), held_out)
+        predicted = predict_documents(fit(training, held_out), held_out)
         scored = pair_documents(held_out, predicted)
         pooled.extend(scored)
         result = evaluate_documents(scored)
@@ -102,6 +124,11 @@ def crossval(
                   f"{per_fold[-1]['seqeval_micro_f1']:.3f}, {elapsed:.0f} s, about {elapsed / done * (len(chosen) - done):.0f} s left",
                   file=sys.stderr, flush=True)
     pooled_result = evaluate_documents(pooled)
+    incidents = None
+    if records:
+        from .incident_metrics import template_scores
+
+        incidents = {name: template_scores(scored_for_incidents, found) for name, found in records.items()}
     mean = {
         key: statistics.mean(f[key] for f in per_fold) for key in headline(pooled_result)
     }
@@ -115,6 +142,8 @@ def crossval(
         "folds": per_fold,
         "mean": mean,
         "pooled": pooled_result,
+        # Incident records of the held-out articles, per grouping, on the fold models' spans (None for peers).
+        "incidents": incidents,
         "seconds": time.perf_counter() - started,
     }
 

@@ -106,6 +106,33 @@ def template_scores(documents: Sequence, predicted: dict[str, list[Incident]]) -
     }
 
 
+def incident_records(extractor, documents: Sequence, gold_spans: bool, chunk: int = 16) -> dict[str, dict[str, list]]:
+    """Per grouping ("learned", where the model has one, and "rules"): each document's incident records,
+    from one reading of the documents (their gold spans with ``gold_spans``, else predicted ones)."""
+    from eventslots.model.grouping import learned_grouping, rule_grouping
+    from eventslots.model.incidents import build_incidents
+
+    groupings = {"rules": None} if extractor.grouping is None else {"learned": extractor.grouping, "rules": None}
+    records: dict[str, dict[str, list]] = {name: {} for name in groupings}
+    if gold_spans:  # the gold grouping too: what the derived values score when the grouping is right
+        records["gold"] = {d.id: build_incidents(d.text, list(d.spans), _gold_groups(d), d.meta.get("published")) for d in documents}
+    for first in range(0, len(documents), chunk):
+        part = documents[first : first + chunk]
+        readings = extractor.read_batch([d.text for d in part], vectors=extractor.grouping is not None,
+                                        gold=[d.spans for d in part] if gold_spans else None)
+        for document, (spans, vectors) in zip(part, readings):
+            published = document.meta.get("published")
+            for name, scorer in groupings.items():
+                groups = learned_grouping(document.text, spans, vectors, scorer) if scorer else rule_grouping(document.text, spans)
+                records[name][document.id] = build_incidents(document.text, spans, groups, published)
+    return records
+
+
+def _gold_groups(document) -> list[tuple[list[int], float]]:
+    events = sorted({e for s in document.spans for e in s.event})
+    return [([i for i, s in enumerate(document.spans) if event in s.event], 1.0) for event in events]
+
+
 # --- grouping agreement --------------------------------------------------------------------------
 
 
