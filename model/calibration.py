@@ -11,13 +11,12 @@ library.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
-from .store import CALIBRATION_FILE
+from .store import CALIBRATION_FILE, write_fitted_file
 
 
 @dataclass(frozen=True)
@@ -55,9 +54,4 @@ class Calibration:
                    record.get("trigger_gate", 0.0), record.get("exact_f1"))
 
     def save(self, model_dir: Path) -> Path:
-        """Written beside the weights under a temporary name, then renamed: never half a file."""
-        path = Path(model_dir) / CALIBRATION_FILE
-        temporary = path.with_name(f".{CALIBRATION_FILE}.tmp-{os.getpid()}")
-        temporary.write_text(json.dumps(asdict(self), indent=1), encoding="utf-8")
-        os.replace(temporary, path)
-        return path
+        return write_fitted_file(model_dir, CALIBRATION_FILE, asdict(self), indent=1)

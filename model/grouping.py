@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,8 +26,7 @@ import numpy as np
 from .schema import LABEL_NAMES
 from .sentences import sentence_index, sentence_spans
 from .spans import Span
-
-GROUPING_FILE = "grouping.json"
+from .store import GROUPING_FILE, write_fitted_file
 # A span joins every incident whose triggers it belongs with above JOIN_PROBABILITY; a trigger joins
 # the earlier incident whose triggers it matches best on average, above TRIGGER_JOIN. Both chosen on
 # real-dev's gold spans for template F1 (README, "Incident records").
@@ -130,15 +128,10 @@ class PairScorer:
         return 1.0 / (1.0 + np.exp(-z))
 
     def save(self, model_dir: Path) -> Path:
-        """Written under a temporary name, then renamed: never half a file."""
-        path = Path(model_dir) / GROUPING_FILE
-        temporary = path.with_name(f".{GROUPING_FILE}.tmp-{os.getpid()}")
         record = {"features": list(POSITION_FEATURES) + ["state product"], "fitted_on": self.fitted_on, "bias": self.bias,
                   "trigger_join": self.trigger_join, "span_join": self.span_join,
                   "mean": self.mean.tolist(), "scale": self.scale.tolist(), "weights": self.weights.tolist()}
-        temporary.write_text(json.dumps(record), encoding="utf-8")
-        os.replace(temporary, path)
-        return path
+        return write_fitted_file(model_dir, GROUPING_FILE, record)
 
     @classmethod
     def load(cls, model_dir: Path) -> "PairScorer | None":

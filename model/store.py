@@ -34,6 +34,9 @@ from typing import Iterator
 RUNS_DIR = ".runs"
 SETTINGS_FILE = "eventslots.json"
 CALIBRATION_FILE = "calibration.json"
+GROUPING_FILE = "grouping.json"  # the incident grouping (model.grouping)
+# Files fitted into a published run after its training; refitting one changes the run's version.
+FITTED_FILES = (CALIBRATION_FILE, GROUPING_FILE)
 KEEP_RUNS = 2
 STAMP = "%Y%m%d-%H%M%S-%f"  # microseconds: two runs of one process in one second stay apart
 RUN_NAME = re.compile(r"^(?P<name>.+)-(?P<stamp>\d{8}-\d{6}(?:-\d{6})?)-(?P<pid>\d+)$")
@@ -212,10 +215,19 @@ def list_runs(target: Path) -> list[RunInfo]:
 
 
 def version_of(target: Path) -> tuple:
-    """Changes whenever another run is published at ``target`` or its calibration is refitted."""
+    """Changes whenever another run is published at ``target`` or a file fitted after training is refitted."""
     run = Path(target).resolve()
-    calibration = run / CALIBRATION_FILE
-    return run, calibration.stat().st_mtime_ns if calibration.exists() else None
+    return (run, *((run / name).stat().st_mtime_ns if (run / name).exists() else None for name in FITTED_FILES))
+
+
+def write_fitted_file(model_dir: Path, name: str, record: dict, indent: int | None = None) -> Path:
+    """A JSON file fitted after training (``FITTED_FILES``), written beside the weights under a
+    temporary name, then renamed: a reader never sees half a file."""
+    path = Path(model_dir) / name
+    temporary = path.with_name(f".{name}.tmp-{os.getpid()}")
+    temporary.write_text(json.dumps(record, indent=indent), encoding="utf-8")
+    os.replace(temporary, path)
+    return path
 
 
 def read_settings(path: Path) -> dict:

@@ -186,6 +186,10 @@ def test_a_running_app_follows_a_newly_published_run(trained_model_dir, tmp_path
     second = store.write_run(copy, target)
     assert holder.get() is not loaded and second.name in holder.describe()
     assert str(tmp_path) not in holder.describe()
+    # Refitting the incident grouping in place (`eventslots train-incidents`) is picked up too.
+    reloaded = holder.get()
+    reloaded.grouping.save(second)
+    assert holder.get() is not reloaded
 
 
 def test_a_users_error_is_one_line_in_the_server_log_not_a_traceback(trained_model_dir, tmp_path):
