@@ -171,8 +171,6 @@ _KILLED = re.compile(r"(?i)\b(kill\w*|dead|died|dies|death\w*|murder\w*|slain|li
 _INJURED = re.compile(r"(?i)\b(injur\w*|wound\w*|hurt|hospitali[sz]ed|maimed)\b")
 _BOTH = re.compile(r"(?i)\bcasualt\w*\b")
 _NONE = re.compile(r"(?i)^(no|none|nobody|not any|neither|zero)\b|^no one\b")
-_AT_LEAST = re.compile(r"(?i)\b(at least|more than|over|upwards of|as many as|some|nearly|almost|about|around|approximately)\s+$")
-_STRICT_MORE = re.compile(r"(?i)\b(more than|over)\s+$")
 # Plural quantity words: the spec's floor for each ("dozens" means at least two dozen).
 _VAGUE_FLOORS = {"dozens": 24, "scores": 40, "hundreds": 200, "thousands": 2000}
 _HEDGES = re.compile(r"(?i)^(at least|more than|over|upwards of|as many as)\b")
