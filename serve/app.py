@@ -14,6 +14,7 @@ import gradio as gr
 from eventslots.model import store
 from eventslots.model.incidents import ROW_FIELDS, analyse_batch
 from eventslots.model.inference import Extractor, ModelNotFoundError
+from eventslots.model.normalise import as_date
 from eventslots.model.paths import SEEDS_DIR, default_model_dir
 from eventslots.model.schema import COLOURS, LABEL_NAMES, LABELS
 from eventslots.model.spans import Span
@@ -139,14 +140,24 @@ def build_app(model_dir: str | Path | None = None, annotations_dir: str | Path |
     holder = ModelHolder(model_dir)
     downloads = Path(tempfile.mkdtemp(prefix="eventslots-incidents-"))
 
-    def records_of(text: str, spans: list[Span] | None, published: str | None):
+    def model() -> Extractor:
+        """The loaded model, or a message on the page saying what to do (the log names a broken file)."""
         try:
-            return analyse_batch([text], published or None, holder.get(), spans=None if spans is None else [spans])[0]
-        except ValueError as error:  # a published date that is not ISO
-            raise user_error(str(error), title="Published date")
+            return holder.get()
         except ModelNotFoundError:
             raise user_error("There is no trained model yet: run `eventslots train`, then try again.", title="No model",
                              log_line=f"no model at {holder.location}")
+        except store.ModelStoreError as error:
+            # The server's log names the file; the page does not show server paths.
+            raise user_error("The model cannot be loaded (the server's log says which file is broken); "
+                             "retrain it or run `eventslots models rollback`.", title="Broken model", log_line=str(error))
+
+    def records_of(text: str, spans: list[Span] | None, published: str | None):
+        try:
+            as_date(published or None)
+        except ValueError as error:
+            raise user_error(str(error), title="Published date")
+        return analyse_batch([text], published or None, model(), spans=None if spans is None else [spans])[0]
 
     def incidents_for(state, published):
         """The incidents table of the spans shown (edited or extracted), and its CSV download."""
@@ -164,16 +175,8 @@ def build_app(model_dir: str | Path | None = None, annotations_dir: str | Path |
 
     def extract(text, min_score=0.0):
         text = check_article(text)
-        try:
-            # 0 leaves the choice to the model: its calibrated threshold and trigger gate, if it has them.
-            spans = holder.get().predict(text, float(min_score) if min_score else None)
-        except ModelNotFoundError:
-            raise user_error("There is no trained model yet: run `eventslots train`, then try again.", title="No model",
-                             log_line=f"no model at {holder.location}")
-        except store.ModelStoreError as error:
-            # The server's log names the file; the page does not show server paths.
-            raise user_error("The model cannot be loaded (the server's log says which file is broken); "
-                           "retrain it or run `eventslots models rollback`.", title="Broken model", log_line=str(error))
+        # 0 leaves the choice to the model: its calibrated threshold and trigger gate, if it has them.
+        spans = model().predict(text, float(min_score) if min_score else None)
         return outputs_for(text, spans, "Extracted.")
 
     def edited_highlight(value, selection_label, state):
