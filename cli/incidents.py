@@ -6,10 +6,9 @@ import csv
 import io
 import json
 import sys
-import time
 from pathlib import Path
 
-from .serving import read_input
+from .serving import in_batches, read_input
 
 FORMATS = ("jsonl", "csv")
 
@@ -50,12 +49,12 @@ def _sources(args) -> list[tuple[str, str]]:
     return [(name, read_input(name)) for name in args.files] or [("-", sys.stdin.read())]
 
 
-def _csv(rows: list[dict]) -> str:
+def _csv(rows: list[dict], fields: tuple[str, ...]) -> str:
+    """The rows as CSV under a header of ``fields``, the header also when there is no row."""
     out = io.StringIO()
-    if rows:
-        writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+    writer = csv.DictWriter(out, fieldnames=list(fields), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
     return out.getvalue()
 
 
@@ -64,7 +63,7 @@ def run_incidents(args) -> int:
     from eventslots.model.inference import Extractor, ModelNotFoundError
     from eventslots.model.normalise import as_date
     from eventslots.model.store import ModelStoreError
-    from eventslots.model.timeline import merge_records
+    from eventslots.model.timeline import TIMELINE_FIELDS, merge_records
 
     try:
         as_date(args.published)
@@ -73,27 +72,21 @@ def run_incidents(args) -> int:
     except (ValueError, ModelNotFoundError, ModelStoreError) as error:
         print(f"eventslots incidents: {error}", file=sys.stderr)
         return 1
-    batch, started, last_line = 16, time.monotonic(), time.monotonic()
     articles = []
-    for first in range(0, len(sources), batch):
-        chunk = sources[first : first + batch]
+    for chunk in in_batches(sources, "incidents"):
         for (name, _), (_, records) in zip(chunk, analyse_batch([t for _, t in chunk], args.published, extractor, args.grouping)):
             articles.append((name, records))
-        done = first + len(chunk)
-        if len(sources) > batch and (time.monotonic() - last_line >= 30 or done == len(sources)):
-            last_line = time.monotonic()
-            print(f"incidents: {done}/{len(sources)} documents, {last_line - started:.0f} s", file=sys.stderr, flush=True)
     if args.merge:
         rows = merge_records(articles)
         if args.format == "csv":
-            sys.stdout.write(_csv([row.to_row() for row in rows]))
+            sys.stdout.write(_csv([row.to_row() for row in rows], TIMELINE_FIELDS))
         else:
             for row in rows:
                 print(json.dumps(row.to_dict(), ensure_ascii=False))
         return 0
     if args.format == "csv":
         table = [{"file": name, **record.to_row()} for name, records in articles for record in records]
-        sys.stdout.write(_csv(table) if table else ",".join(("file",) + ROW_FIELDS) + "\n")
+        sys.stdout.write(_csv(table, ("file",) + ROW_FIELDS))
     else:
         for name, records in articles:
             print(json.dumps({"file": name, "incidents": [r.to_dict() for r in records]}, ensure_ascii=False))

@@ -40,9 +40,27 @@ def read_input(name: str) -> str:
         raise ValueError(f"{name}: cannot be read ({error.strerror})") from None
 
 
-def run_predict(args) -> int:
+def in_batches(sources: list, command: str, batch: int = 16):
+    """Successive chunks of ``sources``, with a bar on a terminal; off one, a line at least every 30 s,
+    so a log shows where a long run is. The caller handles each chunk before the count moves on."""
     from tqdm.auto import tqdm
 
+    started = last_line = time.monotonic()
+    bar = tqdm(total=len(sources), desc=command, unit="doc", disable=None if len(sources) > batch else True)
+    for first in range(0, len(sources), batch):
+        chunk = sources[first : first + batch]
+        yield chunk
+        done = first + len(chunk)
+        bar.update(len(chunk))
+        if bar.disable and len(sources) > batch and (time.monotonic() - last_line >= 30 or done == len(sources)):
+            last_line = time.monotonic()
+            elapsed = last_line - started
+            print(f"{command}: {done}/{len(sources)} documents, {elapsed:.0f} s, about {elapsed / done * (len(sources) - done):.0f} s left",
+                  file=sys.stderr, flush=True)
+    bar.close()
+
+
+def run_predict(args) -> int:
     from eventslots.model.inference import Extractor, ModelNotFoundError
     from eventslots.model.store import ModelStoreError
 
@@ -53,22 +71,9 @@ def run_predict(args) -> int:
     except (ValueError, ModelNotFoundError, ModelStoreError) as error:
         print(f"eventslots predict: {error}", file=sys.stderr)
         return 1
-    batch = 16
-    started = last_line = time.monotonic()
-    # A bar on a terminal; off one, a line at least every 30 s, so a log shows where a long run is.
-    bar = tqdm(total=len(sources), desc="predict", unit="doc", disable=None if len(sources) > batch else True)
-    for first in range(0, len(sources), batch):
-        chunk = sources[first : first + batch]
+    for chunk in in_batches(sources, "predict"):
         for (name, _), spans in zip(chunk, extractor.predict_batch([text for _, text in chunk])):
             print(json.dumps({"file": name, "spans": [s.to_dict() for s in spans]}, ensure_ascii=False), flush=True)
-        done = first + len(chunk)
-        bar.update(len(chunk))
-        if bar.disable and len(sources) > batch and (time.monotonic() - last_line >= 30 or done == len(sources)):
-            last_line = time.monotonic()
-            elapsed = last_line - started
-            print(f"predict: {done}/{len(sources)} documents, {elapsed:.0f} s, about {elapsed / done * (len(sources) - done):.0f} s left",
-                  file=sys.stderr, flush=True)
-    bar.close()
     return 0
 
 

@@ -17,6 +17,8 @@ from typing import Sequence
 
 from .incidents import Incident
 
+# The columns of a timeline row (``TimelineRow.to_row``).
+TIMELINE_FIELDS = ("time", "places", "attackers", "weapons", "killed", "injured", "intercepted", "sources")
 _STOP = frozenset("the a an of in at on near from to and or province district city town village region area base "
                   "north south east west northern southern eastern western central".split())
 
