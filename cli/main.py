@@ -8,7 +8,7 @@ import sys
 
 from eventslots import __version__
 
-from . import annotations, incidents, models, serving, training
+from . import annotations, export, incidents, models, serving, training
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -20,6 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     serving.register(commands)
     incidents.register(commands)
     models.register(commands)
+    export.register(commands)
     return parser
 
 

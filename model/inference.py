@@ -20,6 +20,7 @@ from typing import Sequence
 import numpy as np
 
 from . import base  # noqa: F401  (sets offline mode before transformers loads)
+from .backends import OnnxTagger, TorchTagger, check_backend, default_backend, load_onnx
 from .calibration import Calibration
 from .decoding import viterbi
 from .grouping import PairScorer
@@ -28,14 +29,14 @@ from .schema import TAGS
 from .spans import Span
 from .store import SETTINGS_FILE, BrokenModelError, check_complete, weights_file
 from .tagging import tags_to_spans, word_tokens
-from .windows import DEFAULT_STRIDE_TOKENS, DEFAULT_WINDOW_TOKENS, EncodedText, Window, encode_text, plan_reading, window_inputs
+from .windows import DEFAULT_CONTEXT_TOKENS, DEFAULT_STRIDE_TOKENS, DEFAULT_WINDOW_TOKENS, EncodedText, Window, encode_text, plan_reading, window_inputs
 
 
 class ModelNotFoundError(FileNotFoundError):
     pass
 
 
-def _require_model(path: Path) -> None:
+def require_model(path: Path) -> None:
     if not (path / "config.json").exists():
         raise ModelNotFoundError(
             f"No trained eventslots model at {path}. Train one with `eventslots train` "
@@ -44,7 +45,10 @@ def _require_model(path: Path) -> None:
 
 
 class Extractor:
-    """One loaded tagger. Thread-safe: calls are serialised around the model."""
+    """One loaded tagger. Thread-safe: calls are serialised around the model.
+
+    ``model`` is a Hugging Face token classifier (the torch backend) or a
+    ``model.backends.OnnxTagger``; only the forward pass differs between them."""
 
     def __init__(
         self,
@@ -55,35 +59,37 @@ class Extractor:
         batch_size: int = 16,
         calibration: Calibration | None = None,
         grouping=None,
+        context_tokens: int | None = DEFAULT_CONTEXT_TOKENS,
     ):
-        import torch
-
-        self.model = model.eval()
+        self.tagger = model if isinstance(model, OnnxTagger) else TorchTagger(model)
+        self.backend = "torch" if isinstance(self.tagger, TorchTagger) else self.tagger.path.name
+        self.model = getattr(self.tagger, "model", None)  # the torch model, for code that needs it
         self.tokenizer = tokenizer
         self.window_tokens = window_tokens
         self.stride_tokens = stride_tokens
+        self.context_tokens = context_tokens
         self.batch_size = batch_size
         # Span scores are calibrated probabilities where the model directory has a calibration.
         self.calibration = calibration
         # The learned incident grouping (model.grouping.PairScorer) where the directory has one.
         self.grouping = grouping
-        self.tags = [model.config.id2label[i] for i in range(model.config.num_labels)]
-        self._torch = torch
+        self.tags = list(self.tagger.tags)
         self._lock = threading.Lock()
 
     @classmethod
-    def load(cls, path: str | Path | None = None, calibrated: bool = True, **overrides) -> "Extractor":
+    def load(
+        cls, path: str | Path | None = None, calibrated: bool = True, backend: str | None = None, threads: int | None = None, **overrides
+    ) -> "Extractor":
         """Load a model directory written by ``eventslots train`` (or any HF token classifier).
 
         ``calibrated=False`` ignores the directory's calibration: scores are the raw mean tag probabilities.
+        ``backend`` is ``"torch"``, ``"onnx"`` or ``"onnx-int8"`` (default: ``$EVENTSLOTS_BACKEND``, else
+        ``model.backends.DEFAULT_BACKEND``); the ONNX ones never import torch. ``threads`` caps the
+        forward pass's threads (default: one per core), for processes that share a machine.
         """
-        from transformers import AutoModelForTokenClassification, AutoTokenizer
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.disable_progress_bar()
-
+        backend = check_backend(backend) if backend else default_backend()
         path = Path(path) if path is not None else default_model_dir()
-        _require_model(path)
+        require_model(path)
         check_complete(path, TAGS)
         settings = {}
         if (path / SETTINGS_FILE).exists():
@@ -92,23 +98,14 @@ class Extractor:
         settings["calibration"] = Calibration.load(path) if calibrated else None
         settings["grouping"] = PairScorer.load(path)
         settings.update(overrides)
-        try:
-            tokenizer = AutoTokenizer.from_pretrained(path)
-        except Exception as error:  # transformers raises many kinds; each means the same to a user
-            raise BrokenModelError(f"{path}: its tokenizer files cannot be read ({type(error).__name__}: {error})") from None
-        verbosity = hf_logging.get_verbosity()
-        hf_logging.set_verbosity_error()  # a broken file is reported below, in one line naming it
-        try:
-            model, info = AutoModelForTokenClassification.from_pretrained(path, output_loading_info=True)
-        except Exception as error:
-            raise BrokenModelError(f"{weights_file(path)}: the weights cannot be read ({type(error).__name__}: {error})") from None
-        finally:
-            hf_logging.set_verbosity(verbosity)
-        if info.get("missing_keys"):
-            raise BrokenModelError(
-                f"{weights_file(path)}: the weights lack {len(info['missing_keys'])} tensor(s), e.g. {sorted(info['missing_keys'])[0]}"
-            )
-        return cls(model, tokenizer, **settings)
+        if backend != "torch":
+            tagger, tokenizer = load_onnx(path, backend, threads)
+            return cls(tagger, tokenizer, **settings)
+        if threads:
+            import torch
+
+            torch.set_num_threads(threads)
+        return cls(*load_torch(path), **settings)
 
     def predict(self, text: str, min_score: float | None = None) -> list[Span]:
         return self.predict_batch([text], min_score)[0]
@@ -132,7 +129,7 @@ class Extractor:
             if not isinstance(text, str):
                 raise TypeError(f"predict expects str, got {type(text).__name__}")
         encoded = [encode_text(self.tokenizer, text) for text in texts]
-        readings = [plan_reading(text, e, self.window_tokens, self.stride_tokens) if e.ids else ([], []) for text, e in zip(texts, encoded)]
+        readings = [plan_reading(text, e, self.window_tokens, self.stride_tokens, self.context_tokens) if e.ids else ([], []) for text, e in zip(texts, encoded)]
         plans = [windows for windows, _ in readings]
         probabilities, states = self._window_outputs(encoded, plans, vectors)
         results = []
@@ -156,26 +153,23 @@ class Extractor:
 
     def _window_outputs(self, encoded: list[EncodedText], plans: list[list[Window]], states: bool = False):
         """Per text, per window: tag probabilities, and (with ``states``) last-layer hidden states."""
-        torch = self._torch
         jobs = [(d, w) for d, plan in enumerate(plans) for w in range(len(plan))]
         inputs = {job: window_inputs(self.tokenizer, encoded[job[0]], plans[job[0]][job[1]]) for job in jobs}
         jobs.sort(key=lambda job: len(inputs[job]))
         out: list[list[np.ndarray]] = [[None] * len(plan) for plan in plans]  # type: ignore[list-item]
         hidden: list[list[np.ndarray]] = [[None] * len(plan) for plan in plans]  # type: ignore[list-item]
         pad = self.tokenizer.pad_token_id
-        with self._lock, torch.inference_mode():
+        with self._lock:
             for i in range(0, len(jobs), self.batch_size):
                 chunk = jobs[i : i + self.batch_size]
                 width = max(len(inputs[job]) for job in chunk)
-                ids = torch.full((len(chunk), width), pad, dtype=torch.long)
-                mask = torch.zeros((len(chunk), width), dtype=torch.long)
+                ids = np.full((len(chunk), width), pad, dtype=np.int64)
+                mask = np.zeros((len(chunk), width), dtype=np.int64)
                 for row, job in enumerate(chunk):
                     sequence = inputs[job]
-                    ids[row, : len(sequence)] = torch.tensor(sequence)
+                    ids[row, : len(sequence)] = sequence
                     mask[row, : len(sequence)] = 1
-                output = self.model(input_ids=ids, attention_mask=mask, output_hidden_states=states)
-                probs = torch.softmax(output.logits.float(), dim=-1).numpy()
-                last = output.hidden_states[-1].float().numpy() if states else None
+                probs, last = self.tagger(ids, mask, states)
                 for row, (d, w) in enumerate(chunk):
                     out[d][w] = probs[row, : len(inputs[(d, w)])]
                     if states:
@@ -211,6 +205,31 @@ class Extractor:
         return tags_to_spans(text, words, tags, scores)
 
 
+def load_torch(path: Path):
+    """The fine-tuned Hugging Face model and tokenizer of a model directory."""
+    from transformers import AutoModelForTokenClassification, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(path)
+    except Exception as error:  # transformers raises many kinds; each means the same to a user
+        raise BrokenModelError(f"{path}: its tokenizer files cannot be read ({type(error).__name__}: {error})") from None
+    verbosity = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()  # a broken file is reported below, in one line naming it
+    try:
+        model, info = AutoModelForTokenClassification.from_pretrained(path, output_loading_info=True)
+    except Exception as error:
+        raise BrokenModelError(f"{weights_file(path)}: the weights cannot be read ({type(error).__name__}: {error})") from None
+    finally:
+        hf_logging.set_verbosity(verbosity)
+    if info.get("missing_keys"):
+        raise BrokenModelError(
+            f"{weights_file(path)}: the weights lack {len(info['missing_keys'])} tensor(s), e.g. {sorted(info['missing_keys'])[0]}"
+        )
+    return model, tokenizer
+
+
 def _span_vectors(encoded: EncodedText, token_states: np.ndarray, spans: Sequence[Span]) -> np.ndarray:
     """Each span's mean sub-word state (zeros for a span no sub-word falls in)."""
     vectors = np.zeros((len(spans), token_states.shape[1]), dtype=np.float32)
@@ -224,13 +243,13 @@ def _span_vectors(encoded: EncodedText, token_states: np.ndarray, spans: Sequenc
 
 
 @lru_cache(maxsize=4)
-def _cached(path: str) -> Extractor:
-    return Extractor.load(path)
+def _cached(path: str, backend: str) -> Extractor:
+    return Extractor.load(path, backend=backend)
 
 
 def default_extractor() -> Extractor:
-    """The extractor for ``$EVENTSLOTS_MODEL`` or the default model, loaded once."""
-    return _cached(str(default_model_dir().resolve()))
+    """The extractor for ``$EVENTSLOTS_MODEL`` (or the default model) and ``$EVENTSLOTS_BACKEND``, loaded once."""
+    return _cached(str(default_model_dir().resolve()), default_backend())
 
 
 def predict(text: str, min_score: float | None = None) -> list[Span]:

@@ -37,6 +37,8 @@ CALIBRATION_FILE = "calibration.json"
 GROUPING_FILE = "grouping.json"  # the incident grouping (model.grouping)
 # Files fitted into a published run after its training; refitting one changes the run's version.
 FITTED_FILES = (CALIBRATION_FILE, GROUPING_FILE)
+# The forward pass as ONNX graphs (model.export), one per ONNX backend (model.backends).
+ONNX_FILES = {"onnx": "model.onnx", "onnx-int8": "model-int8.onnx"}
 KEEP_RUNS = 2
 STAMP = "%Y%m%d-%H%M%S-%f"  # microseconds: two runs of one process in one second stay apart
 RUN_NAME = re.compile(r"^(?P<name>.+)-(?P<stamp>\d{8}-\d{6}(?:-\d{6})?)-(?P<pid>\d+)$")
@@ -243,6 +245,10 @@ def read_settings(path: Path) -> dict:
 def weights_file(path: Path) -> Path | None:
     """The weights file of a model directory, if it has one."""
     return next((Path(path) / name for name in WEIGHTS_FILES if (Path(path) / name).exists()), None)
+
+
+def onnx_file(path: Path, backend: str) -> Path:
+    return Path(path) / ONNX_FILES[backend]
 
 
 def check_complete(path: Path, expected_tags: list[str]) -> None:

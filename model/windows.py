@@ -18,6 +18,10 @@ from typing import Sequence
 # 128-token windows gave more updates per epoch than 256 at the same cost, and scored higher.
 DEFAULT_WINDOW_TOKENS = 128
 DEFAULT_STRIDE_TOKENS = 32
+# How far past its paragraph's end a paragraph's windows read, for context (None: a full window).
+# 32 (the stride's context) scored as a full window did on real-dev and reads a third fewer sub-words
+# (benchmarks/results/bench_backends.md).
+DEFAULT_CONTEXT_TOKENS = 32
 
 
 @dataclass(frozen=True)
@@ -50,10 +54,10 @@ def _content(window_tokens: int, stride_tokens: int) -> int:
     return content
 
 
-def _slide(encoded: EncodedText, content: int, stride_tokens: int, start: int, cover_until: int) -> list[Window]:
+def _slide(encoded: EncodedText, content: int, stride_tokens: int, start: int, cover_until: int, limit: int | None = None) -> list[Window]:
     """Windows from ``start`` on, each sharing about ``stride_tokens`` with the last, until one reaches
-    ``cover_until``; every window after the first starts on a word's first sub-word."""
-    total = len(encoded.ids)
+    ``cover_until``, none reaching past ``limit``; every window after the first starts on a word's first sub-word."""
+    total = len(encoded.ids) if limit is None else min(limit, len(encoded.ids))
     windows: list[Window] = []
     while True:
         end = min(start + content, total)
@@ -84,7 +88,9 @@ def paragraph_starts(text: str, encoded: EncodedText) -> list[int]:
     return starts
 
 
-def plan_reading(text: str, encoded: EncodedText, window_tokens: int, stride_tokens: int) -> tuple[list[Window], list[tuple[int, int]]]:
+def plan_reading(
+    text: str, encoded: EncodedText, window_tokens: int, stride_tokens: int, context_tokens: int | None = DEFAULT_CONTEXT_TOKENS
+) -> tuple[list[Window], list[tuple[int, int]]]:
     """Windows for inference, and for each sub-word the (window, position) it is read from.
 
     Each paragraph is read from windows of its own, the first starting at the
@@ -92,14 +98,16 @@ def plan_reading(text: str, encoded: EncodedText, window_tokens: int, stride_tok
     so a paragraph's spans depend on its own text and what follows it, never
     on where a window happened to fall (the same paragraph repeated reads the
     same). A paragraph longer than a window gets overlapping windows that
-    start on word boundaries, as :func:`plan_windows` does."""
+    start on word boundaries, as :func:`plan_windows` does. ``context_tokens`` caps how far past
+    the paragraph's end its windows read (None: as far as a window reaches)."""
     content = _content(window_tokens, stride_tokens)
     total = len(encoded.ids)
     starts = paragraph_starts(text, encoded)
     windows: list[Window] = []
     owners: list[tuple[int, int]] = []
     for first_token, last_token in zip(starts, [*starts[1:], total]):
-        own = _slide(encoded, content, stride_tokens, first_token, last_token)
+        limit = None if context_tokens is None else last_token + context_tokens
+        own = _slide(encoded, content, stride_tokens, first_token, last_token, limit)
         owners += [(len(windows) + index, position) for index, position in best_window_for_tokens(own, range(first_token, last_token))]
         windows += own
     return windows, owners

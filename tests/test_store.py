@@ -64,27 +64,28 @@ def test_serve_with_a_model_folder_holding_no_model_trains_nothing(tmp_path):
     assert not any(empty.iterdir()) and not (tmp_path / ".runs").exists()
 
 
-@pytest.mark.parametrize("breakage, named", [
-    ("no tokenizer", "tokenizer.json"),
-    ("truncated weights", "model.safetensors"),
-    ("labels of another schema", "config.json"),
+@pytest.mark.parametrize("breakage, named, backend", [
+    ("no tokenizer", "tokenizer.json", None),
+    ("truncated weights", "model.safetensors", "torch"),
+    ("truncated int8 graph", "model-int8.onnx", None),
+    ("labels of another schema", "config.json", None),
 ])
-def test_a_broken_model_directory_fails_to_load_naming_the_file(trained_model_dir, tmp_path, breakage, named):
+def test_a_broken_model_directory_fails_to_load_naming_the_file(trained_model_dir, tmp_path, breakage, named, backend):
     broken = tmp_path / "broken"
     shutil.copytree(trained_model_dir.resolve(), broken)
     if breakage == "no tokenizer":
         for name in store.TOKENIZER_FILES:
             (broken / name).unlink(missing_ok=True)
-    elif breakage == "truncated weights":
-        weights = broken / "model.safetensors"
+    elif breakage.startswith("truncated"):
+        weights = broken / named
         weights.write_bytes(weights.read_bytes()[:4096])
     else:
         config = json.loads((broken / "config.json").read_text())
         config["id2label"] = {"0": "O", "1": "B-PER", "2": "I-PER"}
         (broken / "config.json").write_text(json.dumps(config))
     with pytest.raises(BrokenModelError, match=named):
-        Extractor.load(broken)
-    result = eventslots("predict", "--model", str(broken), input="x")
+        Extractor.load(broken, backend=backend)
+    result = eventslots("predict", "--model", str(broken), *(["--backend", backend] if backend else []), input="x")
     assert result.returncode == 1 and named in result.stderr and "Traceback" not in result.stderr
 
 

@@ -13,6 +13,7 @@ from typing import Sequence
 import numpy as np
 
 from eventslots.model import store
+from eventslots.model.export import export_onnx
 from eventslots.model.inference import SETTINGS_FILE, Extractor
 from eventslots.model.paths import corpus_roots, default_model_dir, reports_dir
 from eventslots.model.schema import LABEL_NAMES, markdown_table
@@ -160,6 +161,7 @@ def _train_and_publish(config, output: Path, annotation_paths, progress: bool, m
         (folder / "README.md").write_text(card, encoding="utf-8")
         if grouping is not None:
             grouping.save(folder)
+        export_onnx(trained.model, folder)  # the ONNX Runtime backends' graphs, published with the weights
 
     store.write_run(save, output)
     return {**metadata, "output": str(output)}
@@ -199,8 +201,9 @@ def environment() -> dict:
 
 
 
-def evaluate_model(model_dir: str | Path | None, annotation_paths: Sequence[str] | None, out_dir: str | Path, command: str) -> dict:
-    extractor = Extractor.load(model_dir)
+def evaluate_model(model_dir: str | Path | None, annotation_paths: Sequence[str] | None, out_dir: str | Path, command: str,
+                   backend: str | None = None) -> dict:
+    extractor = Extractor.load(model_dir, backend=backend)
     documents = load_documents(annotation_paths)
     result = evaluate_predictor(extractor.predict_batch, documents)
     result["trained_on"], result["scored"] = trained_on(model_dir, documents), len(documents)
@@ -230,7 +233,7 @@ def model_settings(model_dir: str | Path | None) -> TrainingConfig:
 
 
 def evaluate_on_split(
-    model_dir: str | Path | None, split: str, out_dir: str | Path, command: str, peers: bool = False
+    model_dir: str | Path | None, split: str, out_dir: str | Path, command: str, peers: bool = False, backend: str | None = None
 ) -> dict:
     """Score a model on a real-article split; with ``peers``, also the peer systems trained on the
     documents the model was trained on (its stored sources), scored on the same split."""
@@ -240,7 +243,7 @@ def evaluate_on_split(
     absent = [r["id"] for r in standoff_records(corpus_roots()) if r.get("meta", {}).get("split") == split and r["id"] not in loaded]
     if not gold:
         raise ValueError(f"no {split} documents found")
-    extractor = Extractor.load(model_dir)
+    extractor = Extractor.load(model_dir, backend=backend)
     result = evaluate_split(gold, predict_documents(extractor.predict_batch, gold), split)
     result["absent"] = absent
     result["peers"] = {}
@@ -270,7 +273,8 @@ def calibrate_model(model_dir: str | Path | None, split: str = "real-dev") -> di
 
     path = (Path(model_dir) if model_dir else default_model_dir()).resolve()
     gold = split_documents(load_documents(), split)
-    extractor = Extractor.load(path, calibrated=False)
+    # Fitted on the fp32 torch scores, one calibration for every backend (the int8 gate checks it still holds there).
+    extractor = Extractor.load(path, calibrated=False, backend="torch")
     raw = predict_documents(extractor.predict_batch, gold)
     scores, outcomes = span_outcomes(gold, raw)
     calibration = fit_calibration(scores, outcomes, f"{split}, {len(gold)} documents")
@@ -295,7 +299,7 @@ def crossval_and_report(config: TrainingConfig, annotation_paths: Sequence[str] 
     return report, out_dir
 
 
-def evaluate_incidents(model_dir: str | Path | None, split: str = "real-dev") -> dict:
+def evaluate_incidents(model_dir: str | Path | None, split: str = "real-dev", backend: str | None = None) -> dict:
     """Template scores and value accuracy on ``split``, for the learned grouping and the rule baseline,
     on the model's predicted spans and on the gold spans (the grouping and normalisation alone)."""
     from .incident_metrics import incident_records, template_scores
@@ -303,7 +307,7 @@ def evaluate_incidents(model_dir: str | Path | None, split: str = "real-dev") ->
     documents = [d for d in split_documents(load_documents(), split) if all(s.event for s in d.spans)]
     if not documents:
         raise ValueError(f"{split}: no documents with incident ids")
-    extractor = Extractor.load(model_dir)
+    extractor = Extractor.load(model_dir, backend=backend)
     started = time.perf_counter()
     result: dict = {"split": split, "documents": len(documents), "model": str(Path(model_dir or default_model_dir()).resolve())}
     for spans in ("predicted", "gold"):

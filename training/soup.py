@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Sequence
 
 from eventslots.model import store
+from eventslots.model.export import export_onnx
 
 
 def average_models(model_dirs: Sequence[str | Path], output: str | Path) -> Path:
@@ -40,6 +41,7 @@ def average_models(model_dirs: Sequence[str | Path], output: str | Path) -> Path
     def save(folder: Path) -> None:
         souped.save_pretrained(folder)
         tokenizer.save_pretrained(folder)
+        export_onnx(souped, folder)
         (folder / store.SETTINGS_FILE).write_text(json.dumps(settings, indent=2), encoding="utf-8")
         (folder / "README.md").write_text(
             f"# eventslots model soup\n\nThe weights of {len(model_dirs)} fine-tunings averaged "

@@ -1,0 +1,160 @@
+"""The forward pass, the one part of reading that differs between backends.
+
+Everything else (tokenising, windows, Viterbi decoding, offsets, calibration,
+incident grouping) is shared code in ``model.inference``. A backend takes a
+padded batch of windows and returns, per sub-word, the tag probabilities and
+(when asked) the encoder's last-layer states, as numpy arrays.
+
+``torch`` runs the fine-tuned Hugging Face model; ``onnx`` and ``onnx-int8``
+run the graphs ``model.export`` writes into the model directory with ONNX
+Runtime. The ONNX backends read the tokenizer with the ``tokenizers`` library
+alone, so a process that predicts or serves with them never imports torch
+(about 300 MB of memory before any model).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+from .store import ONNX_FILES, BrokenModelError, onnx_file
+
+BACKENDS = ("torch", "onnx", "onnx-int8")
+BACKEND_ENV = "EVENTSLOTS_BACKEND"
+# The backend `predict`, `serve` and the Python API use unless told otherwise. The int8 graph
+# became the default after passing the gate in benchmarks/bench_backends.py (README, "Speed").
+DEFAULT_BACKEND = "onnx-int8"
+# The graph's input and output names, shared by the exporter and the runtime.
+INPUTS = ("input_ids", "attention_mask")
+OUTPUTS = ("probabilities", "hidden")
+
+
+def default_backend() -> str:
+    return check_backend(os.environ.get(BACKEND_ENV) or DEFAULT_BACKEND)
+
+
+def check_backend(name: str) -> str:
+    if name not in BACKENDS:
+        raise ValueError(f"unknown backend {name!r}: choose one of {', '.join(BACKENDS)}")
+    return name
+
+
+def model_tags(path: Path) -> list[str]:
+    labels = json.loads((Path(path) / "config.json").read_text(encoding="utf-8")).get("id2label") or {}
+    return [labels.get(str(i), labels.get(i)) for i in range(len(labels))]
+
+
+class TorchTagger:
+    """A Hugging Face token classifier in torch."""
+
+    def __init__(self, model):
+        import torch
+
+        self._torch = torch
+        self.model = model.eval()
+        self.tags = [model.config.id2label[i] for i in range(model.config.num_labels)]
+
+    def __call__(self, ids: np.ndarray, mask: np.ndarray, states: bool = False):
+        torch = self._torch
+        with torch.inference_mode():
+            output = self.model(input_ids=torch.from_numpy(ids), attention_mask=torch.from_numpy(mask), output_hidden_states=states)
+            probs = torch.softmax(output.logits.float(), dim=-1).numpy()
+            last = output.hidden_states[-1].float().numpy() if states else None
+        return probs, last
+
+
+class OnnxTagger:
+    """A graph exported by ``model.export``, run by ONNX Runtime."""
+
+    def __init__(self, path: Path, tags: list[str], threads: int | None = None, quantised: bool | None = None):
+        import onnxruntime
+
+        options = onnxruntime.SessionOptions()
+        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+        # Torch's rule: one thread per core. ORT's default also spins idle threads, which starves
+        # the other processes of a 2-core machine (a server's web threads, Ray's other workers).
+        options.intra_op_num_threads = threads or len(os.sched_getaffinity(0))
+        options.inter_op_num_threads = 1
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        try:
+            self.session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        except Exception as error:  # ORT raises its own kinds; each means the file is unusable
+            raise BrokenModelError(f"{path}: the ONNX graph cannot be read ({type(error).__name__}: {error})") from None
+        self.tags = tags
+        self.path = Path(path)
+        # Dynamic quantisation scales activations by the range of the whole batch, so a window's
+        # reading would depend on the windows beside it (and on their padding). Read one window at a
+        # time and it depends on nothing else: predict(text) == predict_batch([..., text, ...]), for
+        # 12% of the int8 graph's speed on the seeds.
+        self.one_window_at_a_time = quantised if quantised is not None else self.path.name == ONNX_FILES["onnx-int8"]
+
+    def __call__(self, ids: np.ndarray, mask: np.ndarray, states: bool = False):
+        names = list(OUTPUTS) if states else [OUTPUTS[0]]
+        if not self.one_window_at_a_time:
+            outputs = self.session.run(names, {INPUTS[0]: ids, INPUTS[1]: mask})
+            return outputs[0], (outputs[1] if states else None)
+        probs, last = None, None
+        for row in range(len(ids)):
+            length = int(mask[row].sum())
+            outputs = self.session.run(names, {INPUTS[0]: ids[row : row + 1, :length], INPUTS[1]: mask[row : row + 1, :length]})
+            if probs is None:
+                probs = np.zeros((len(ids), ids.shape[1], outputs[0].shape[-1]), dtype=outputs[0].dtype)
+                last = np.zeros((len(ids), ids.shape[1], outputs[1].shape[-1]), dtype=outputs[1].dtype) if states else None
+            probs[row, :length] = outputs[0][0]
+            if states:
+                last[row, :length] = outputs[1][0]
+        return probs, last
+
+
+class Tokenizer:
+    """The model directory's fast tokenizer read by ``tokenizers`` alone, answering the calls
+    ``model.windows`` makes of a Hugging Face tokenizer (same ids, same offsets)."""
+
+    def __init__(self, path: Path):
+        from tokenizers import Tokenizer as RustTokenizer
+
+        path = Path(path)
+        try:
+            self._tokenizer = RustTokenizer.from_file(str(path / "tokenizer.json"))
+            config = json.loads((path / "tokenizer_config.json").read_text(encoding="utf-8")) if (path / "tokenizer_config.json").exists() else {}
+        except Exception as error:
+            raise BrokenModelError(f"{path / 'tokenizer.json'}: cannot be read ({type(error).__name__}: {error})") from None
+        # Windows are cut by model.windows, never by the tokenizer.
+        self._tokenizer.no_truncation()
+        self._tokenizer.no_padding()
+        self.cls_token_id = self._special(config, "cls_token", "[CLS]")
+        self.sep_token_id = self._special(config, "sep_token", "[SEP]")
+        self.pad_token_id = self._special(config, "pad_token", "[PAD]")
+
+    def _special(self, config: dict, key: str, default: str) -> int:
+        token = config.get(key) or default
+        token = token.get("content", default) if isinstance(token, dict) else token
+        found = self._tokenizer.token_to_id(token)
+        if found is None:
+            raise BrokenModelError(f"tokenizer.json: has no {key} {token!r}")
+        return found
+
+    def __call__(self, text: str, add_special_tokens: bool = False, **_ignored):
+        return _Encoding(self._tokenizer.encode(text, add_special_tokens=add_special_tokens))
+
+
+class _Encoding(dict):
+    def __init__(self, encoding):
+        super().__init__(input_ids=encoding.ids, offset_mapping=encoding.offsets)
+        self._word_ids = encoding.word_ids
+
+    def word_ids(self):
+        return self._word_ids
+
+
+def load_onnx(path: Path, backend: str, threads: int | None = None) -> tuple[OnnxTagger, Tokenizer]:
+    graph = onnx_file(path, backend)
+    if not graph.exists():
+        raise BrokenModelError(
+            f"{graph}: missing; this model has no {backend} graph. Write it with `eventslots export onnx --model {path}`, "
+            "or use --backend torch"
+        )
+    return OnnxTagger(graph, model_tags(path), threads), Tokenizer(path)

@@ -1,0 +1,81 @@
+"""The ONNX Runtime backends: same reading as torch, without torch, and clear errors."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from eventslots.model.inference import Extractor
+from eventslots.model.store import BrokenModelError, onnx_file
+
+
+@pytest.fixture(scope="module")
+def texts(seeds_dir) -> list[str]:
+    return [p.read_text(encoding="utf-8") for p in sorted(seeds_dir.glob("*.txt"))]
+
+
+def test_onnx_fp32_reads_as_torch_does(trained_model_dir, texts):
+    torch_extractor = Extractor.load(trained_model_dir, backend="torch")
+    onnx_extractor = Extractor.load(trained_model_dir, backend="onnx")
+    assert onnx_extractor.model is None and onnx_extractor.tags == torch_extractor.tags
+    ids = np.array([[101, 7420, 2886, 1996, 2237, 102, 0]], dtype=np.int64)
+    mask = np.array([[1, 1, 1, 1, 1, 1, 0]], dtype=np.int64)
+    (torch_probs, torch_states), (onnx_probs, onnx_states) = torch_extractor.tagger(ids, mask, True), onnx_extractor.tagger(ids, mask, True)
+    assert np.abs(torch_probs - onnx_probs).max() < 1e-4 and np.abs(torch_states - onnx_states).max() < 1e-3
+    ours = onnx_extractor.predict_batch(texts, min_score=0)
+    reference = torch_extractor.predict_batch(texts, min_score=0)
+    assert [[(s.start, s.end, s.label) for s in doc] for doc in ours] == [[(s.start, s.end, s.label) for s in doc] for doc in reference]
+    assert all(abs(a.score - b.score) < 1e-3 for x, y in zip(ours, reference) for a, b in zip(x, y))
+
+
+def test_int8_graph_is_quantised_and_stays_close(trained_model_dir, texts):
+    import onnx
+
+    graph = onnx.load(str(onnx_file(trained_model_dir, "onnx-int8")))
+    assert any(node.op_type in ("MatMulInteger", "DynamicQuantizeLinear") for node in graph.graph.node)
+    assert onnx_file(trained_model_dir, "onnx-int8").stat().st_size < onnx_file(trained_model_dir, "onnx").stat().st_size
+    fp32 = Extractor.load(trained_model_dir, backend="onnx")
+    int8 = Extractor.load(trained_model_dir, backend="onnx-int8")
+    ids = np.array([fp32.tokenizer(texts[0][:600])["input_ids"][:100]], dtype=np.int64)
+    mask = np.ones_like(ids)
+    # Weights in int8 move tag probabilities a little, not a lot (the gate's span agreement is in benchmarks/).
+    assert np.abs(fp32.tagger(ids, mask)[0] - int8.tagger(ids, mask)[0]).max() < 0.15
+
+
+def test_predicting_with_onnx_never_imports_torch(trained_model_dir, seeds_dir):
+    script = (
+        "import sys\n"
+        "from eventslots.model.inference import Extractor\n"
+        "from eventslots.model.incidents import extract_incidents\n"
+        f"extractor = Extractor.load({str(trained_model_dir)!r}, backend='onnx-int8')\n"
+        f"text = open({str(sorted(seeds_dir.glob('*.txt'))[0])!r}, encoding='utf-8').read()\n"
+        "assert extractor.predict(text, min_score=0)\n"
+        "extract_incidents(text, extractor=extractor)\n"
+        "import eventslots.serve.app, eventslots.batch.engines\n"
+        "heavy = sorted(name for name in ('torch', 'transformers') if name in sys.modules)\n"
+        "assert not heavy, heavy\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_a_model_without_its_graph_says_how_to_write_it(tmp_path, trained_model_dir):
+    copy = tmp_path / "model"
+    shutil.copytree(trained_model_dir, copy)
+    onnx_file(copy, "onnx-int8").unlink()
+    with pytest.raises(BrokenModelError, match="eventslots export onnx"):
+        Extractor.load(copy, backend="onnx-int8")
+    onnx_file(copy, "onnx").write_bytes(b"not a graph")
+    with pytest.raises(BrokenModelError, match="cannot be read"):
+        Extractor.load(copy, backend="onnx")
+    with pytest.raises(ValueError, match="unknown backend"):
+        Extractor.load(copy, backend="tensorrt")
+
+    result = subprocess.run([sys.executable, "-m", "eventslots.cli.main", "export", "onnx", "--model", str(copy)],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert Extractor.load(copy, backend="onnx-int8").predict("Rockets hit the base on Monday.", min_score=0) is not None
