@@ -8,7 +8,7 @@ import json
 import sys
 from pathlib import Path
 
-from .serving import in_batches, read_input
+from .serving import add_backend_option, in_batches, read_input
 
 FORMATS = ("jsonl", "csv")
 
@@ -23,6 +23,7 @@ def register(commands) -> None:
     extractor.add_argument("--merge", metavar="DIR", help="read every .txt file in DIR and merge the records of one incident reported by several articles into one timeline row")
     extractor.add_argument("--grouping", default="learned", choices=("learned", "rules"), help="how spans are grouped: the learned scorer (default) or the rule baseline")
     extractor.add_argument("--model", help="model directory (default: $EVENTSLOTS_MODEL or models/default)")
+    add_backend_option(extractor)
     extractor.set_defaults(run=run_incidents)
 
     trainer = commands.add_parser("train-incidents", help="learn the incident grouping from the gold incidents and store it in the model directory")
@@ -34,6 +35,7 @@ def register(commands) -> None:
     evaluator.add_argument("--split", default="real-dev", help="real-dev (default) or real-test, which is for the release figure only")
     evaluator.add_argument("--model", help="model directory (default: $EVENTSLOTS_MODEL or models/default)")
     evaluator.add_argument("--json", action="store_true", help="print the scores as JSON")
+    add_backend_option(evaluator)
     evaluator.set_defaults(run=run_evaluate_incidents)
 
 
@@ -68,7 +70,7 @@ def run_incidents(args) -> int:
     try:
         as_date(args.published)
         sources = _sources(args)
-        extractor = Extractor.load(args.model)
+        extractor = Extractor.load(args.model, backend=args.backend)
     except (ValueError, ModelNotFoundError, ModelStoreError) as error:
         print(f"eventslots incidents: {error}", file=sys.stderr)
         return 1
@@ -119,7 +121,7 @@ def run_evaluate_incidents(args) -> int:
     from eventslots.training.report import incidents_table
 
     try:
-        result = evaluate_incidents(args.model, args.split)
+        result = evaluate_incidents(args.model, args.split, args.backend)
     except (ValueError, ModelNotFoundError, ModelStoreError) as error:
         print(f"eventslots evaluate-incidents: {error}", file=sys.stderr)
         return 1

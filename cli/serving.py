@@ -9,10 +9,31 @@ import time
 from pathlib import Path
 
 
+def add_backend_option(parser) -> None:
+    from eventslots.model.backends import BACKEND_ENV, BACKENDS, DEFAULT_BACKEND
+
+    parser.add_argument("--backend", choices=BACKENDS,
+                        help=f"what runs the encoder (default: ${BACKEND_ENV}, else {DEFAULT_BACKEND}); the onnx ones do not load torch")
+
+
 def register(commands) -> None:
-    predictor = commands.add_parser("predict", help="tag files (or standard input); one JSON object per document")
+    from eventslots.batch.engines import ENGINES, CorpusRun, config_help
+
+    predictor = commands.add_parser(
+        "predict", help="tag files (or standard input), one JSON object per document; or a whole corpus with --input and --output"
+    )
     predictor.add_argument("files", nargs="*", help="text files (default: read standard input)")
     predictor.add_argument("--model", help="model directory (default: $EVENTSLOTS_MODEL or models/default)")
+    add_backend_option(predictor)
+    corpus = predictor.add_argument_group("corpus mode", "tag a corpus into one output file, in parts, resuming a stopped run")
+    corpus.add_argument("--input", help="JSON Lines or Parquet (fields id, text and optionally published), or a folder of .txt files")
+    corpus.add_argument("--output", help="a .jsonl or .parquet file: one row per document (id, spans, incidents)")
+    corpus.add_argument("--engine", default="local", choices=ENGINES, help="local: this process (default); ray: Ray Data over an actor pool")
+    corpus.add_argument("--no-incidents", action="store_true", help="spans only, no incident records (a little faster)")
+    corpus.add_argument("--part-size", type=int, default=CorpusRun.part_size, help=config_help("part_size"))
+    corpus.add_argument("--workers", type=int, help=config_help("workers"))
+    corpus.add_argument("--address", help=config_help("address"))
+    corpus.add_argument("--restart", action="store_true", help="discard a stopped run's parts and start over")
     predictor.set_defaults(run=run_predict)
 
     server = commands.add_parser("serve", help="start the web app (trains the default model first if there is none)")
@@ -22,6 +43,7 @@ def register(commands) -> None:
         "--model", help="model directory (default: $EVENTSLOTS_MODEL or models/default); a directory named here is only read, never trained into"
     )
     server.add_argument("--no-train", action="store_true", help="do not train a missing default model; the app says how to")
+    add_backend_option(server)
     server.set_defaults(run=run_serve)
 
 
@@ -64,16 +86,49 @@ def run_predict(args) -> int:
     from eventslots.model.inference import Extractor, ModelNotFoundError
     from eventslots.model.store import ModelStoreError
 
+    if args.input or args.output:
+        return run_corpus(args)
     try:
         # Every file is checked before the model loads: a typo costs a second, not a model load.
         sources = [(name, read_input(name)) for name in args.files] or [("-", sys.stdin.read())]
-        extractor = Extractor.load(args.model)
+        extractor = Extractor.load(args.model, backend=args.backend)
     except (ValueError, ModelNotFoundError, ModelStoreError) as error:
         print(f"eventslots predict: {error}", file=sys.stderr)
         return 1
     for chunk in in_batches(sources, "predict"):
         for (name, _), spans in zip(chunk, extractor.predict_batch([text for _, text in chunk])):
             print(json.dumps({"file": name, "spans": [s.to_dict() for s in spans]}, ensure_ascii=False), flush=True)
+    return 0
+
+
+def run_corpus(args) -> int:
+    from eventslots.batch.engines import CorpusRun, Progress, run_corpus as tag_corpus
+    from eventslots.model.backends import check_backend, default_backend
+    from eventslots.model.inference import ModelNotFoundError, require_model
+    from eventslots.model.paths import default_model_dir
+    from eventslots.model.store import ModelStoreError
+
+    if args.files or not (args.input and args.output):
+        print("eventslots predict: corpus mode takes --input and --output, and no file names", file=sys.stderr)
+        return 2
+    progress = Progress()
+    try:
+        model = Path(args.model) if args.model else default_model_dir()
+        require_model(model)
+        run = CorpusRun(
+            Path(args.input), Path(args.output), model, check_backend(args.backend) if args.backend else default_backend(), args.engine,
+            incidents=not args.no_incidents, part_size=args.part_size, workers=args.workers, address=args.address, restart=args.restart,
+        )
+        summary = tag_corpus(run, progress)
+    except (ValueError, ModelNotFoundError, ModelStoreError) as error:
+        print(f"eventslots predict: {error}", file=sys.stderr)
+        return 1
+    finally:
+        progress.close()
+    resumed = f", {summary['resumed_parts']} part(s) resumed from a stopped run" if summary["resumed_parts"] else ""
+    print(f"wrote {summary['rows']} rows to {summary['output']} in {summary['seconds']:.0f} s{resumed}", file=sys.stderr)
+    if summary["rejected"]:
+        print(f"skipped {summary['rejected']} bad document(s): see {summary['errors']}", file=sys.stderr)
     return 0
 
 
@@ -157,5 +212,5 @@ def run_serve(args) -> int:
         metadata = train_and_save(TrainingConfig(), model_dir)
         print(f"Model written to {metadata['output']} in {metadata['training_seconds']:.0f} s.", flush=True)
     print(f"eventslots app on http://{args.host}:{args.port}", flush=True)
-    serve(args.host, args.port, model_dir)
+    serve(args.host, args.port, model_dir, args.backend)
     return 0

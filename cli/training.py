@@ -9,6 +9,8 @@ from pathlib import Path
 from dataclasses import MISSING
 
 from eventslots.model.store import ModelStoreError
+
+from .serving import add_backend_option
 from eventslots.training.config import TrainingConfig, config_fields
 from eventslots.training.corpus import AnnotationError
 
@@ -44,6 +46,7 @@ def register(commands) -> None:
         help="score on a real-article split instead of files: real-dev to choose settings, real-test once per release",
     )
     evaluator.add_argument("--peers", action="store_true", help="with --split: also train and score the spaCy and memorising peers")
+    add_backend_option(evaluator)
     evaluator.set_defaults(run=run_evaluate)
 
     calibrator = commands.add_parser(
@@ -103,7 +106,7 @@ def run_evaluate(args) -> int:
         return run_evaluate_split(args)
     args.report_dir = args.report_dir or "reports/evaluate"
     try:
-        result = evaluate_model(args.model, args.annotations or None, args.report_dir, _command_line())
+        result = evaluate_model(args.model, args.annotations or None, args.report_dir, _command_line(), args.backend)
     except (AnnotationError, ModelNotFoundError) as error:
         print(f"eventslots evaluate: {error}", file=sys.stderr)
         return 1
@@ -130,7 +133,7 @@ def run_evaluate_split(args) -> int:
         return 2
     report_dir = args.report_dir or f"reports/{args.split}"
     try:
-        result = evaluate_on_split(args.model, args.split, report_dir, _command_line(), peers=args.peers)
+        result = evaluate_on_split(args.model, args.split, report_dir, _command_line(), peers=args.peers, backend=args.backend)
     except (AnnotationError, ModelNotFoundError, ValueError) as error:
         print(f"eventslots evaluate: {error}", file=sys.stderr)
         return 1

@@ -116,24 +116,31 @@ def extract_incidents(text: str, published: str | date | datetime | None = None,
 
 
 def analyse_batch(
-    texts: Sequence[str], published: str | date | datetime | None = None, extractor=None, grouping: str = "learned",
-    spans: Sequence[Sequence[Span]] | None = None, min_score: float | None = None,
+    texts: Sequence[str], published: str | date | datetime | None | Sequence[str | date | datetime | None] = None, extractor=None,
+    grouping: str = "learned", spans: Sequence[Sequence[Span]] | None = None, min_score: float | None = None,
 ) -> list[tuple[list[Span], list[Incident]]]:
     """(spans, incident records) for each text, from one reading (windows share batches).
+    ``published`` is one date for every text or a list with one per text (a corpus's own dates).
     ``spans`` groups given spans (gold ones, to measure the grouping alone) instead of predicting them."""
     from .grouping import learned_grouping, rule_grouping
     from .inference import default_extractor
 
     if grouping not in ("learned", "rules"):
         raise ValueError(f"grouping must be 'learned' or 'rules', not {grouping!r}")
-    base = as_date(published)  # a bad date fails here, before any reading
+    # A bad date fails here, before any reading.
+    if isinstance(published, (list, tuple)):
+        if len(published) != len(texts):
+            raise ValueError(f"published holds {len(published)} dates for {len(texts)} texts")
+        bases = [as_date(p) for p in published]
+    else:
+        bases = [as_date(published)] * len(texts)
     extractor = extractor or default_extractor()
     scorer = extractor.grouping if grouping == "learned" else None
     if grouping == "learned" and scorer is None:
         log.warning("this model has no learned incident grouping (run `eventslots train-incidents`); using the rule baseline")
     readings = extractor.read_batch(texts, min_score, vectors=scorer is not None, gold=spans)
     results = []
-    for text, (found, vectors) in zip(texts, readings):
+    for text, base, (found, vectors) in zip(texts, bases, readings):
         groups = learned_grouping(text, found, vectors, scorer) if scorer is not None else rule_grouping(text, found)
         results.append((found, build_incidents(text, found, groups, base)))
     return results

@@ -50,8 +50,9 @@ class ModelHolder:
     """Loads the model on first use, so the page opens at once and a missing model is a message, not a
     crash; loads it again when a new run is published (or recalibrated), so a running app follows training."""
 
-    def __init__(self, model_dir: str | Path | None):
+    def __init__(self, model_dir: str | Path | None, backend: str | None = None):
         self.model_dir = Path(model_dir) if model_dir else None
+        self.backend = backend
         self._extractor: Extractor | None = None
         self._version: tuple | None = None
         self._lock = threading.Lock()
@@ -64,7 +65,7 @@ class ModelHolder:
         with self._lock:
             version = store.version_of(self.location)
             if self._extractor is None or version != self._version:
-                self._extractor = Extractor.load(self.location)
+                self._extractor = Extractor.load(self.location, backend=self.backend)
                 if self._version is not None:
                     log.info("loaded the newly published run %s", version[0].name)
                 self._version = version
@@ -136,8 +137,8 @@ def write_incidents_csv(rows: list[dict], folder: Path) -> Path:
     return path
 
 
-def build_app(model_dir: str | Path | None = None, annotations_dir: str | Path | None = None) -> gr.Blocks:
-    holder = ModelHolder(model_dir)
+def build_app(model_dir: str | Path | None = None, annotations_dir: str | Path | None = None, backend: str | None = None) -> gr.Blocks:
+    holder = ModelHolder(model_dir, backend)
     downloads = Path(tempfile.mkdtemp(prefix="eventslots-incidents-"))
 
     def model() -> Extractor:
@@ -314,5 +315,6 @@ def launch(demo: gr.Blocks, host: str, port: int, block: bool = True) -> gr.Bloc
     return demo
 
 
-def serve(host: str = "127.0.0.1", port: int = 7860, model_dir: str | Path | None = None, block: bool = True) -> gr.Blocks:
-    return launch(build_app(model_dir), host, port, block)
+def serve(host: str = "127.0.0.1", port: int = 7860, model_dir: str | Path | None = None, backend: str | None = None,
+          block: bool = True) -> gr.Blocks:
+    return launch(build_app(model_dir, backend=backend), host, port, block)

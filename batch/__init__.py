@@ -1,0 +1,1 @@
+"""Corpus mode: tag a whole corpus into one file, in resumable parts, locally or on Ray."""
