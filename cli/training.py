@@ -163,6 +163,12 @@ def run_calibrate(args) -> int:
         f"default threshold {result['min_score']:.2f}, trigger gate {result['trigger_gate']:.2f} "
         f"(strict span F1 {result['exact_f1']:.3f} on {result['split']} with them; predict(min_score=0) shows every span)"
     )
+    gate = result["gate"]
+    print(
+        f"int8 backend gate {'passed' if gate['passed'] else 'FAILED'}: agreement with fp32 torch {gate['agreement_seeds']:.3f} on the seeds, "
+        f"{gate['agreement_real-dev']:.3f} on real-dev; real-dev F1 {gate['f1_int8']:.3f} against {gate['f1_torch']:.3f}; "
+        f"calibration error {gate['ece_int8']:.3f}. Default backend: {gate['backend'] if gate['passed'] else 'onnx (fp32)'}"
+    )
     return 0
 
 

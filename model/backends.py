@@ -20,20 +20,35 @@ from pathlib import Path
 
 import numpy as np
 
-from .store import ONNX_FILES, BrokenModelError, onnx_file
+from .store import GATE_FILE, ONNX_FILES, BrokenModelError, onnx_file
 
 BACKENDS = ("torch", "onnx", "onnx-int8")
 BACKEND_ENV = "EVENTSLOTS_BACKEND"
-# The backend `predict`, `serve` and the Python API use unless told otherwise. The int8 graph
-# became the default after passing the gate in benchmarks/bench_backends.py (README, "Speed").
-DEFAULT_BACKEND = "onnx-int8"
+# What `predict`, `serve`, corpus mode and the Python API use unless told otherwise: the int8 graph
+# where the model passed its gate (training.backend_gate, run by `eventslots calibrate`), else the
+# fp32 graph, which reads exactly as torch does without loading it.
+GATED_BACKEND = "onnx-int8"
+FALLBACK_BACKEND = "onnx"
+# The gate: exact-span agreement with fp32 torch on the seeds and real-dev, real-dev strict F1
+# drop, calibration error of the int8 scores on real-dev.
+GATE = {"agreement": 0.97, "f1_drop": 0.01, "ece": 0.05}
 # The graph's input and output names, shared by the exporter and the runtime.
 INPUTS = ("input_ids", "attention_mask")
 OUTPUTS = ("probabilities", "hidden")
 
 
-def default_backend() -> str:
-    return check_backend(os.environ.get(BACKEND_ENV) or DEFAULT_BACKEND)
+def default_backend(model_dir: Path | None = None) -> str:
+    """``$EVENTSLOTS_BACKEND`` if set; else int8 where ``model_dir`` passed its gate, else fp32 ONNX."""
+    if os.environ.get(BACKEND_ENV):
+        return check_backend(os.environ[BACKEND_ENV])
+    return GATED_BACKEND if model_dir is not None and gate_passed(Path(model_dir)) else FALLBACK_BACKEND
+
+
+def gate_passed(model_dir: Path) -> bool:
+    try:
+        return bool(json.loads((model_dir / GATE_FILE).read_text(encoding="utf-8")).get("passed"))
+    except (OSError, ValueError, AttributeError):
+        return False  # no gate measured (or an unreadable one): no int8 by default
 
 
 def check_backend(name: str) -> str:
@@ -90,6 +105,7 @@ class OnnxTagger:
         # time and it depends on nothing else: predict(text) == predict_batch([..., text, ...]), for
         # 12% of the int8 graph's speed on the seeds.
         self.one_window_at_a_time = quantised if quantised is not None else self.path.name == ONNX_FILES["onnx-int8"]
+        self.backend = "onnx-int8" if self.one_window_at_a_time else "onnx"
 
     def __call__(self, ids: np.ndarray, mask: np.ndarray, states: bool = False):
         names = list(OUTPUTS) if states else [OUTPUTS[0]]

@@ -62,7 +62,7 @@ class Extractor:
         context_tokens: int | None = DEFAULT_CONTEXT_TOKENS,
     ):
         self.tagger = model if isinstance(model, OnnxTagger) else TorchTagger(model)
-        self.backend = "torch" if isinstance(self.tagger, TorchTagger) else self.tagger.path.name
+        self.backend = "torch" if isinstance(self.tagger, TorchTagger) else self.tagger.backend
         self.model = getattr(self.tagger, "model", None)  # the torch model, for code that needs it
         self.tokenizer = tokenizer
         self.window_tokens = window_tokens
@@ -84,13 +84,13 @@ class Extractor:
 
         ``calibrated=False`` ignores the directory's calibration: scores are the raw mean tag probabilities.
         ``backend`` is ``"torch"``, ``"onnx"`` or ``"onnx-int8"`` (default: ``$EVENTSLOTS_BACKEND``, else
-        ``model.backends.DEFAULT_BACKEND``); the ONNX ones never import torch. ``threads`` caps the
+        the int8 graph where the model passed its gate, else the fp32 graph); the ONNX ones never import torch. ``threads`` caps the
         forward pass's threads (default: one per core), for processes that share a machine.
         """
-        backend = check_backend(backend) if backend else default_backend()
         path = Path(path) if path is not None else default_model_dir()
+        backend = check_backend(backend) if backend else default_backend(path)
         require_model(path)
-        check_complete(path, TAGS)
+        check_complete(path, TAGS, weights=backend == "torch")
         settings = {}
         if (path / SETTINGS_FILE).exists():
             training = json.loads((path / SETTINGS_FILE).read_text(encoding="utf-8")).get("config", {})
@@ -249,7 +249,8 @@ def _cached(path: str, backend: str) -> Extractor:
 
 def default_extractor() -> Extractor:
     """The extractor for ``$EVENTSLOTS_MODEL`` (or the default model) and ``$EVENTSLOTS_BACKEND``, loaded once."""
-    return _cached(str(default_model_dir().resolve()), default_backend())
+    path = default_model_dir().resolve()
+    return _cached(str(path), default_backend(path))
 
 
 def predict(text: str, min_score: float | None = None) -> list[Span]:

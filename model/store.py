@@ -35,8 +35,10 @@ RUNS_DIR = ".runs"
 SETTINGS_FILE = "eventslots.json"
 CALIBRATION_FILE = "calibration.json"
 GROUPING_FILE = "grouping.json"  # the incident grouping (model.grouping)
+GATE_FILE = "backend_gate.json"  # whether the int8 graph may be the default (training.backend_gate)
+CARD_FILE = "README.md"  # the model card
 # Files fitted into a published run after its training; refitting one changes the run's version.
-FITTED_FILES = (CALIBRATION_FILE, GROUPING_FILE)
+FITTED_FILES = (CALIBRATION_FILE, GROUPING_FILE, GATE_FILE)
 # The forward pass as ONNX graphs (model.export), one per ONNX backend (model.backends).
 ONNX_FILES = {"onnx": "model.onnx", "onnx-int8": "model-int8.onnx"}
 KEEP_RUNS = 2
@@ -232,6 +234,22 @@ def write_fitted_file(model_dir: Path, name: str, record: dict, indent: int | No
     return path
 
 
+def write_card_section(model_dir: Path, title: str, text: str) -> Path:
+    """Adds (or replaces) the section ``## title`` of the model card, atomically."""
+    path = Path(model_dir) / CARD_FILE
+    card = path.read_text(encoding="utf-8") if path.exists() else ""
+    heading = f"## {title}\n"
+    if heading in card:
+        before, _, after = card.partition(heading)
+        rest = after.find("\n## ")
+        card = before + (after[rest + 1 :] if rest >= 0 else "")
+    card = card.rstrip("\n") + f"\n\n{heading}\n{text.strip()}\n"
+    temporary = path.with_name(f".{CARD_FILE}.tmp-{os.getpid()}")
+    temporary.write_text(card.lstrip("\n"), encoding="utf-8")
+    os.replace(temporary, path)
+    return path
+
+
 def read_settings(path: Path) -> dict:
     file = Path(path) / SETTINGS_FILE
     if not file.exists():
@@ -251,7 +269,7 @@ def onnx_file(path: Path, backend: str) -> Path:
     return Path(path) / ONNX_FILES[backend]
 
 
-def check_complete(path: Path, expected_tags: list[str]) -> None:
+def check_complete(path: Path, expected_tags: list[str], weights: bool = True) -> None:
     """Raise BrokenModelError naming the file when ``path`` lacks what loading needs, or its labels
     are not this schema's tags."""
     path = Path(path)
@@ -260,7 +278,8 @@ def check_complete(path: Path, expected_tags: list[str]) -> None:
         config = json.loads(config_file.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise BrokenModelError(f"{config_file}: not valid JSON ({error})") from None
-    if weights_file(path) is None:
+    # The ONNX backends read their graph instead (whose absence model.backends reports).
+    if weights and weights_file(path) is None:
         raise BrokenModelError(f"{path / WEIGHTS_FILES[0]}: missing; the model directory has no weights")
     if not any((path / name).exists() for name in TOKENIZER_FILES):
         raise BrokenModelError(f"{path / TOKENIZER_FILES[0]}: missing; the model directory has no tokenizer")

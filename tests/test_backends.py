@@ -79,3 +79,30 @@ def test_a_model_without_its_graph_says_how_to_write_it(tmp_path, trained_model_
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert Extractor.load(copy, backend="onnx-int8").predict("Rockets hit the base on Monday.", min_score=0) is not None
+
+
+def test_the_gate_decides_the_default_backend(tmp_path, trained_model_dir, seed_documents, monkeypatch):
+    import json
+
+    from eventslots.model.backends import BACKEND_ENV, default_backend
+    from eventslots.model.store import GATE_FILE
+    from eventslots.training.backend_gate import measure_gate, record_gate
+    from eventslots.training.corpus import load_documents
+    from eventslots.training.corpus.real import split_documents
+
+    monkeypatch.delenv(BACKEND_ENV, raising=False)
+    copy = tmp_path / "model"
+    shutil.copytree(trained_model_dir, copy)
+    (copy / GATE_FILE).unlink(missing_ok=True)
+    assert default_backend(copy) == "onnx"  # never measured: no int8 by default
+    result = measure_gate(copy, seed_documents[:2], split_documents(load_documents(), "real-dev")[:3])
+    assert 0 <= result["agreement_seeds"] <= 1 and 0 <= result["ece_int8"] <= 1
+    for passed, expected in ((True, "onnx-int8"), (False, "onnx")):
+        record_gate(copy, {**result, "passed": passed})
+        assert json.loads((copy / GATE_FILE).read_text())["passed"] is passed
+        assert default_backend(copy) == expected
+        assert Extractor.load(copy).backend == expected
+    card = (copy / "README.md").read_text()
+    assert card.count("## Backend gate") == 1 and "failed" in card and f"{result['agreement_seeds']:.3f}" in card
+    monkeypatch.setenv(BACKEND_ENV, "torch")
+    assert default_backend(copy) == "torch"

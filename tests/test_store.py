@@ -67,7 +67,7 @@ def test_serve_with_a_model_folder_holding_no_model_trains_nothing(tmp_path):
 @pytest.mark.parametrize("breakage, named, backend", [
     ("no tokenizer", "tokenizer.json", None),
     ("truncated weights", "model.safetensors", "torch"),
-    ("truncated int8 graph", "model-int8.onnx", None),
+    ("truncated int8 graph", "model-int8.onnx", "onnx-int8"),
     ("labels of another schema", "config.json", None),
 ])
 def test_a_broken_model_directory_fails_to_load_naming_the_file(trained_model_dir, tmp_path, breakage, named, backend):

@@ -24,6 +24,7 @@ from .corpus import Document, corpus_hash, load_documents
 from .evaluate import crossval, evaluate_predictor, extractor_for, headline, predict_documents, select_sources
 from .heldout import evaluate_split, split_summary
 from .corpus.real import split_documents, standoff_records
+from .backend_gate import measure_gate, record_gate
 from .report import per_label_table, summary_table, write_report
 from .train import train
 
@@ -158,7 +159,7 @@ def _train_and_publish(config, output: Path, annotation_paths, progress: bool, m
         trained.model.save_pretrained(folder)
         trained.tokenizer.save_pretrained(folder)
         (folder / store.SETTINGS_FILE).write_text(json.dumps(metadata, indent=2), encoding="utf-8")
-        (folder / "README.md").write_text(card, encoding="utf-8")
+        (folder / store.CARD_FILE).write_text(card, encoding="utf-8")
         if grouping is not None:
             grouping.save(folder)
         export_onnx(trained.model, folder)  # the ONNX Runtime backends' graphs, published with the weights
@@ -283,7 +284,10 @@ def calibrate_model(model_dir: str | Path | None, split: str = "real-dev") -> di
     calibration = replace(calibration, exact_f1=f1)
     calibration.save(path)
     calibrated = np.array([calibration(s) for s in scores])
+    gate = measure_gate(path, [d for d in load_documents() if d.source == "seed"], gold)
+    record_gate(path, gate)
     return {
+        "gate": gate,
         "model": str(path), "split": split, "documents": len(gold), "spans": len(scores),
         "min_score": calibration.min_score, "trigger_gate": calibration.trigger_gate, "exact_f1": f1,
         "ece_before": expected_calibration_error(scores, outcomes),
