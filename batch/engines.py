@@ -37,6 +37,8 @@ class CorpusRun:
     batch_size: int = field(default=16, metadata={"help": "documents tagged together (their windows share forward passes)"})
     workers: int | None = field(default=None, metadata={"help": "Ray actors (default: one per CPU of the cluster)"})
     address: str | None = field(default=None, metadata={"help": "an existing Ray cluster (default: a local Ray started for the run)"})
+    ship_model: bool = field(default=False, metadata={
+        "help": "send the model directory to the Ray workers with the job (for a cluster whose workers cannot read it)"})
     restart: bool = False
 
     def manifest(self) -> dict:
@@ -109,6 +111,8 @@ def run_corpus(run: CorpusRun, progress: Callable[[int, int, int], None] | None 
         raise ValueError(f"unknown engine {run.engine!r}: choose one of {', '.join(ENGINES)}")
     parts = plan_parts(run.input, run.part_size)
     store = PartStore(run.output)
+    if run.output.exists() and not store.folder.exists() and not run.restart:
+        raise ValueError(f"{run.output}: exists (a finished run's output?); give another --output, or --restart to replace it")
     finished = store.open(run.manifest(), run.restart)
     todo = [p for p in parts if p.number not in finished]
     total = sum(p.count for p in parts)
@@ -136,6 +140,16 @@ def _run_local(run: CorpusRun, todo: list[Part], finished_part) -> None:
         finished_part(part, *tagger.tag(part))
 
 
+def shipped_excludes(backend: str) -> list[str]:
+    """The model directory's files a worker using ``backend`` never reads."""
+    from eventslots.model.store import ONNX_FILES, WEIGHTS_FILES
+
+    unread = [name for kind, name in ONNX_FILES.items() if kind != backend]
+    if backend != "torch":
+        unread += list(WEIGHTS_FILES)
+    return unread + ["README.md"]
+
+
 def _run_ray(run: CorpusRun, todo: list[Part], finished_part) -> None:
     import json
 
@@ -144,14 +158,24 @@ def _run_ray(run: CorpusRun, todo: list[Part], finished_part) -> None:
     except ImportError:
         raise ValueError("--engine ray needs Ray: pip install -e '.[scale]'") from None
     started_here = not ray.is_initialized()
+    model = str(run.model.resolve())
+    environment = {}
+    if run.ship_model:
+        # The job's working directory becomes the model directory on every worker, without the files
+        # this backend does not read (Ray limits a shipped directory to 500 MB).
+        environment["working_dir"] = model
+        environment["excludes"] = shipped_excludes(run.backend)
+        model = "."
     if started_here:
         if run.address:
-            ray.init(address=run.address, log_to_driver=False)
+            ray.init(address=run.address, log_to_driver=False, runtime_env=environment or None)
         else:
             cores = len(os.sched_getaffinity(0))
             # A local Ray for this run only: no dashboard, a modest object store (parts are small).
             ray.init(num_cpus=cores, include_dashboard=False, object_store_memory=256 * 2**20, log_to_driver=False,
-                     configure_logging=False)
+                     configure_logging=False, runtime_env=environment or None)
+    elif environment:
+        raise ValueError("--ship-model needs the run to connect to Ray itself (Ray is already initialised in this process)")
     try:
         context = ray.data.DataContext.get_current()
         context.enable_progress_bars = False  # ours counts documents; Ray's would count blocks beside it
@@ -163,7 +187,7 @@ def _run_ray(run: CorpusRun, todo: list[Part], finished_part) -> None:
         dataset = ray.data.from_items([{"part": json.dumps(asdict(p))} for p in todo], override_num_blocks=len(todo))
         tagged = dataset.map_batches(
             PartTagger, batch_size=1, concurrency=workers, num_cpus=threads,
-            fn_constructor_kwargs={"input": str(run.input.resolve()), "model": str(run.model.resolve()), "backend": run.backend,
+            fn_constructor_kwargs={"input": str(run.input.resolve()), "model": model, "backend": run.backend,
                                    "incidents": run.incidents, "batch_size": run.batch_size, "threads": threads},
         )
         for row in tagged.iter_rows():

@@ -10,10 +10,11 @@ from pathlib import Path
 
 
 def add_backend_option(parser) -> None:
-    from eventslots.model.backends import BACKEND_ENV, BACKENDS, DEFAULT_BACKEND
+    from eventslots.model.backends import BACKEND_ENV, BACKENDS, FALLBACK_BACKEND, GATED_BACKEND
 
     parser.add_argument("--backend", choices=BACKENDS,
-                        help=f"what runs the encoder (default: ${BACKEND_ENV}, else {DEFAULT_BACKEND}); the onnx ones do not load torch")
+                        help=f"what runs the encoder (default: ${BACKEND_ENV}, else {GATED_BACKEND} where the model passed its gate, "
+                             f"else {FALLBACK_BACKEND}); the onnx ones do not load torch"),
 
 
 def register(commands) -> None:
@@ -33,6 +34,7 @@ def register(commands) -> None:
     corpus.add_argument("--part-size", type=int, default=CorpusRun.part_size, help=config_help("part_size"))
     corpus.add_argument("--workers", type=int, help=config_help("workers"))
     corpus.add_argument("--address", help=config_help("address"))
+    corpus.add_argument("--ship-model", action="store_true", help=config_help("ship_model"))
     corpus.add_argument("--restart", action="store_true", help="discard a stopped run's parts and start over")
     predictor.set_defaults(run=run_predict)
 
@@ -116,8 +118,9 @@ def run_corpus(args) -> int:
         model = Path(args.model) if args.model else default_model_dir()
         require_model(model)
         run = CorpusRun(
-            Path(args.input), Path(args.output), model, check_backend(args.backend) if args.backend else default_backend(), args.engine,
-            incidents=not args.no_incidents, part_size=args.part_size, workers=args.workers, address=args.address, restart=args.restart,
+            Path(args.input), Path(args.output), model, check_backend(args.backend) if args.backend else default_backend(model), args.engine,
+            incidents=not args.no_incidents, part_size=args.part_size, workers=args.workers, address=args.address, ship_model=args.ship_model,
+            restart=args.restart,
         )
         summary = tag_corpus(run, progress)
     except (ValueError, ModelNotFoundError, ModelStoreError) as error:
