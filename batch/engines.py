@@ -109,6 +109,10 @@ def run_corpus(run: CorpusRun, progress: Callable[[int, int, int], None] | None 
     kind = output_format(run.output)
     if run.engine not in ENGINES:
         raise ValueError(f"unknown engine {run.engine!r}: choose one of {', '.join(ENGINES)}")
+    for name in ("part_size", "batch_size", "workers"):
+        value = getattr(run, name)
+        if value is not None and value < 1:
+            raise ValueError(f"--{name.replace('_', '-')} must be at least 1, not {value}")
     parts = plan_parts(run.input, run.part_size)
     store = PartStore(run.output)
     if run.output.exists() and not store.folder.exists() and not run.restart:

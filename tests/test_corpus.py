@@ -111,6 +111,8 @@ def test_a_changed_run_is_refused_and_restart_starts_over(tmp_path, trained_mode
     assert not output.exists()
     with pytest.raises(ValueError, match="--restart"):
         run_corpus(corpus_run(trained_model_dir, source, output, part_size=3))
+    with pytest.raises(ValueError, match="--part-size must be at least 1"):
+        run_corpus(corpus_run(trained_model_dir, source, output, part_size=0))
     resumed = run_corpus(corpus_run(trained_model_dir, source, output, part_size=2))
     assert resumed["resumed_parts"] == 1 and resumed["rows"] == 4
     with pytest.raises(ValueError, match="exists"):
