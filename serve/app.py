@@ -12,6 +12,7 @@ from pathlib import Path
 import gradio as gr
 
 from eventslots.model import store
+from eventslots.model.backends import default_backend
 from eventslots.model.incidents import ROW_FIELDS, analyse_batch
 from eventslots.model.inference import Extractor, ModelNotFoundError
 from eventslots.model.normalise import as_date
@@ -77,8 +78,9 @@ class ModelHolder:
             return "No model yet: run `eventslots train`."
         run = store.describe_run(self.location)
         scores = ", ".join(f"{name} F1 {value:.3f}" for name, value in run.scores.items() if value is not None)
+        backend = self.backend or default_backend(self.location)
         return f"Model run `{run.path.name}`, trained {run.created[:16].replace('T', ' ')}, data `{run.data_hash}`" + (
-            f", {scores}" if scores else "") + "."
+            f", {scores}" if scores else "") + f"; read by the {backend} backend."
 
 
 def seed_examples() -> tuple[list[list[str]], list[str]]:

@@ -186,6 +186,7 @@ def test_a_running_app_follows_a_newly_published_run(trained_model_dir, tmp_path
     second = store.write_run(copy, target)
     assert holder.get() is not loaded and second.name in holder.describe()
     assert str(tmp_path) not in holder.describe()
+    assert f"read by the {loaded.backend} backend" in holder.describe()
     # Refitting the incident grouping in place (`eventslots train-incidents`) is picked up too.
     reloaded = holder.get()
     reloaded.grouping.save(second)
