@@ -180,3 +180,12 @@ def test_memorising_baseline_on_its_training_data(seed_documents):
     # It recalls what it saw, but cannot tell a tagged "base" from an untagged one.
     assert result["seqeval"]["per_label"]["TRIGGER"]["recall"] > 0.9
     assert result["seqeval"]["micro"]["precision"] < 0.9
+
+
+def test_crossval_can_score_each_folds_int8_graph(seed_documents, tiny_config):
+    report = crossval(seed_documents, replace(tiny_config, epochs=1.0, batch_size=8), folds=[0, 1], progress=False, int8=True)
+    assert len(report["folds"]) == 2
+    for fold in report["folds"]:
+        assert set(fold["int8"]) == set(report["mean"]) and 0 <= fold["int8"]["exact_micro_f1"] <= 1
+    assert report["int8"]["mean"]["exact_micro_f1"] == pytest.approx(sum(f["int8"]["exact_micro_f1"] for f in report["folds"]) / 2)
+    assert set(report["int8"]["pooled"]) == set(report["mean"])

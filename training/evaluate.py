@@ -6,6 +6,7 @@ import random
 import statistics
 import sys
 import time
+from pathlib import Path
 from typing import Callable, Sequence
 
 from eventslots.model.inference import Extractor
@@ -39,6 +40,19 @@ def extractor_for(trained) -> Extractor:
     return Extractor(trained.model, trained.tokenizer, trained.config.window_tokens, trained.config.stride_tokens)
 
 
+def int8_reader(extractor: Extractor) -> Extractor:
+    """The same reader with the forward pass of the model's int8 ONNX graph (exported, then loaded)."""
+    import tempfile
+
+    from eventslots.model.backends import OnnxTagger
+    from eventslots.model.export import export_onnx
+
+    with tempfile.TemporaryDirectory() as folder:
+        graph = export_onnx(extractor.model, Path(folder))["onnx-int8"]
+        tagger = OnnxTagger(graph, extractor.tags)  # the session holds the graph; the file may go
+    return Extractor(tagger, extractor.tokenizer, extractor.window_tokens, extractor.stride_tokens)
+
+
 def select_sources(documents: Sequence[Document], config: TrainingConfig) -> list[Document]:
     """The training documents of ``config``'s sources, never real-dev or real-test."""
     wanted = set(config.source_list())
@@ -64,13 +78,16 @@ def crossval(
     authored_limit: int | None = None,
     folds: Sequence[int] | None = None,
     progress: bool = True,
+    int8: bool = False,
 ) -> dict:
     """Leave one real document out at a time: train on the rest, score the one left out.
 
     ``fit_predictor`` trains any system on a list of documents (default: the
     transformer with ``config``); baselines pass their own. ``authored_limit``
     keeps only that many authored documents (a fixed random sample per seed,
-    nested: the first 40 are among the first 80), for learning curves.
+    nested: the first 40 are among the first 80), for learning curves. ``int8``
+    also exports each fold's model and scores its int8 ONNX graph on the same
+    held-out documents (the backend gate's cross-validation measure).
     """
     documents = select_sources(documents, config)
     if authored_limit is not None:
@@ -87,12 +104,15 @@ def crossval(
     # training documents, and the held-out articles' records are scored beside the rule baseline.
     records: dict[str, dict[str, list]] = {}
     scored_for_incidents: list[Document] = []
+    quantised: dict[str, list] = {}
 
     def fit_transformer(training: Sequence[Document], held_out: Sequence[Document]) -> Predictor:
         from .grouping import fit_grouping, grouped_documents
         from .incident_metrics import incident_records
 
         extractor = extractor_for(train(training, config, auxiliary, progress=progress))
+        if int8:
+            quantised.update(predict_documents(int8_reader(extractor).predict_batch, held_out))
         held_with_ids = [d for d in held_out if d.spans and all(s.event for s in d.spans)]
         if held_with_ids and grouped_documents(training):
             try:
@@ -108,7 +128,7 @@ def crossval(
         return fit_predictor(training) if fit_predictor else fit_transformer(training, held_out)
 
     started = time.perf_counter()
-    per_fold, pooled = [], []
+    per_fold, pooled, pooled_int8 = [], [], []
     chosen = list(folds if folds is not None else fold_ids)
     for done, fold in enumerate(chosen, start=1):
         held_out = [d for d in documents if fold_of[d.id] == fold]
@@ -118,6 +138,10 @@ def crossval(
         pooled.extend(scored)
         result = evaluate_documents(scored)
         per_fold.append({"fold": fold, "documents": [d.id for d in held_out], **headline(result), "seqeval": result["seqeval"]})
+        if quantised:
+            scored_int8 = pair_documents(held_out, quantised)
+            pooled_int8.extend(scored_int8)
+            per_fold[-1]["int8"] = headline(evaluate_documents(scored_int8))
         if progress:  # training lines show each fold's steps; this says where the whole run is
             elapsed = time.perf_counter() - started
             print(f"crossval: fold {done}/{len(chosen)} ({', '.join(d.id for d in held_out)}) seqeval F1 "
@@ -144,6 +168,9 @@ def crossval(
         "pooled": pooled_result,
         # Incident records of the held-out articles, per grouping, on the fold models' spans (None for peers).
         "incidents": incidents,
+        # The same folds read by each fold model's int8 ONNX graph (with int8=True).
+        "int8": {"mean": {key: statistics.mean(f["int8"][key] for f in per_fold) for key in per_fold[0]["int8"]},
+                 "pooled": headline(evaluate_documents(pooled_int8))} if pooled_int8 else None,
         "seconds": time.perf_counter() - started,
     }
 

@@ -1,0 +1,53 @@
+"""The backend gate's cross-validation measure: leave-one-seed-out, fp32 torch against int8.
+
+Runs ``eventslots crossval``'s folds with the default settings (five fold
+models, trained on everything but one seed) and reads each held-out seed twice:
+with the fold model in torch and with its int8 ONNX graph. The gate asks the
+int8 strict span F1 to be within 0.01 of fp32. About an hour on 2 cores.
+
+    python benchmarks/bench_backends_crossval.py
+
+Writes ``benchmarks/results/bench_backends_crossval.{json,md}``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from eventslots.model.backends import GATE
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def main() -> None:
+    from eventslots.training.config import TrainingConfig
+    from eventslots.training.corpus import load_documents
+    from eventslots.training.evaluate import crossval
+
+    report = crossval(load_documents(), TrainingConfig(), int8=True)
+    lines = [
+        f"Leave-one-seed-out with the default settings; each fold model read by torch (fp32) and by its int8 ONNX graph "
+        f"({report['seconds']:.0f} s on 2 cores). Gate: int8 strict F1 within {GATE['f1_drop']} of fp32.\n",
+        "| fold | held out | strict F1, fp32 torch | strict F1, int8 | seqeval F1, fp32 torch | seqeval F1, int8 |",
+        "|---|---|---|---|---|---|",
+    ]
+    for fold in report["folds"]:
+        lines.append(f"| {fold['fold']} | {', '.join(fold['documents'])} | {fold['exact_micro_f1']:.3f} | {fold['int8']['exact_micro_f1']:.3f} | "
+                     f"{fold['seqeval_micro_f1']:.3f} | {fold['int8']['seqeval_micro_f1']:.3f} |")
+    for name, torch_row, int8_row in (("mean", report["mean"], report["int8"]["mean"]), ("pooled", report["pooled"], report["int8"]["pooled"])):
+        torch_row = torch_row if "exact_micro_f1" in torch_row else {
+            "exact_micro_f1": torch_row["exact"]["micro"]["f1"], "seqeval_micro_f1": torch_row["seqeval"]["micro"]["f1"]}
+        lines.append(f"| {name} | | {torch_row['exact_micro_f1']:.3f} | {int8_row['exact_micro_f1']:.3f} | "
+                     f"{torch_row['seqeval_micro_f1']:.3f} | {int8_row['seqeval_micro_f1']:.3f} |")
+    drop = report["mean"]["exact_micro_f1"] - report["int8"]["mean"]["exact_micro_f1"]
+    lines.append(f"\nMean strict F1 drop: {drop:.3f}: gate **{'passed' if drop <= GATE['f1_drop'] else 'failed'}**.")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    summary = {"folds": report["folds"], "mean": report["mean"], "int8": report["int8"], "seconds": report["seconds"], "drop": drop}
+    (RESULTS / "bench_backends_crossval.json").write_text(json.dumps(summary, indent=2))
+    (RESULTS / "bench_backends_crossval.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
