@@ -29,10 +29,11 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def exact_agreement(reference: dict[str, list], other: dict[str, list], texts: dict[str, str]) -> float:
-    from eventslots.training.metrics import Scored, span_scores
+    """The gate's agreement (``training.backend_gate``) over spans keyed by document id."""
+    from eventslots.training.backend_gate import exact_agreement as agreement
 
-    scored = [Scored(i, texts[i], tuple(reference[i]), tuple(other[i])) for i in reference]
-    return span_scores(scored, "exact")["micro"]["f1"]
+    ids = list(reference)
+    return agreement([texts[i] for i in ids], [reference[i] for i in ids], [other[i] for i in ids])
 
 
 def main() -> None:

@@ -60,7 +60,7 @@ def main() -> None:
     from eventslots.model.store import onnx_file
     from eventslots.training.corpus import load_documents
     from eventslots.training.corpus.real import split_documents
-    from eventslots.training.metrics import Scored, span_scores
+    from eventslots.training.backend_gate import exact_agreement
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", default=str(default_model_dir()))
@@ -71,10 +71,6 @@ def main() -> None:
     dev = [d.text for d in split_documents(load_documents(), "real-dev")]
     reference = Extractor.load(model, backend="torch")
     expected = reference.predict_batch(seeds), reference.predict_batch(dev)
-
-    def agreement(texts, ours, theirs) -> float:
-        scored = [Scored(str(i), t, tuple(a), tuple(b)) for i, (t, a, b) in enumerate(zip(texts, ours, theirs))]
-        return span_scores(scored, "exact")["micro"]["f1"]
 
     fp32 = onnx_file(model, "onnx")
     graph = onnx.load(str(fp32), load_external_data=False).graph
@@ -93,8 +89,8 @@ def main() -> None:
                 started = time.perf_counter()
                 extractor.predict_batch(seeds)
                 runs.append(time.perf_counter() - started)
-            rows.append({"variant": name, "products": len(nodes), "agreement_seeds": agreement(seeds, expected[0], found[0]),
-                         "agreement_dev": agreement(dev, expected[1], found[1]), "articles_per_second": len(seeds) / statistics.median(runs)})
+            rows.append({"variant": name, "products": len(nodes), "agreement_seeds": exact_agreement(seeds, expected[0], found[0]),
+                         "agreement_dev": exact_agreement(dev, expected[1], found[1]), "articles_per_second": len(seeds) / statistics.median(runs)})
             print(rows[-1], flush=True)
     base = rows[0]["articles_per_second"]
     lines = [

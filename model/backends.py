@@ -65,6 +65,8 @@ def model_tags(path: Path) -> list[str]:
 class TorchTagger:
     """A Hugging Face token classifier in torch."""
 
+    backend = "torch"
+
     def __init__(self, model):
         import torch
 

@@ -62,7 +62,7 @@ class Extractor:
         context_tokens: int | None = DEFAULT_CONTEXT_TOKENS,
     ):
         self.tagger = model if isinstance(model, OnnxTagger) else TorchTagger(model)
-        self.backend = "torch" if isinstance(self.tagger, TorchTagger) else self.tagger.backend
+        self.backend = self.tagger.backend
         self.model = getattr(self.tagger, "model", None)  # the torch model, for code that needs it
         self.tokenizer = tokenizer
         self.window_tokens = window_tokens
