@@ -6,20 +6,19 @@ import csv
 import hashlib
 import logging
 import tempfile
-import threading
 from pathlib import Path
 
 import gradio as gr
 
 from eventslots.model import store
-from eventslots.model.backends import default_backend
 from eventslots.model.incidents import ROW_FIELDS, analyse_batch
 from eventslots.model.inference import Extractor, ModelNotFoundError
 from eventslots.model.normalise import as_date
-from eventslots.model.paths import SEEDS_DIR, default_model_dir
+from eventslots.model.paths import SEEDS_DIR
 from eventslots.model.schema import COLOURS, LABEL_NAMES, LABELS
 from eventslots.model.spans import Span
 
+from .holder import ModelHolder
 from .editing import (
     SELECTION_PLACEHOLDER,
     TABLE_HEADERS,
@@ -45,42 +44,6 @@ CSS = """
 #highlighted .textfield, #highlighted .textspan {word-break: normal !important; overflow-wrap: normal !important}
 .gradio-container {max-width: 1400px !important}
 """
-
-
-class ModelHolder:
-    """Loads the model on first use, so the page opens at once and a missing model is a message, not a
-    crash; loads it again when a new run is published (or recalibrated), so a running app follows training."""
-
-    def __init__(self, model_dir: str | Path | None, backend: str | None = None):
-        self.model_dir = Path(model_dir) if model_dir else None
-        self.backend = backend
-        self._extractor: Extractor | None = None
-        self._version: tuple | None = None
-        self._lock = threading.Lock()
-
-    @property
-    def location(self) -> Path:
-        return self.model_dir or default_model_dir()
-
-    def get(self) -> Extractor:
-        with self._lock:
-            version = store.version_of(self.location)
-            if self._extractor is None or version != self._version:
-                self._extractor = Extractor.load(self.location, backend=self.backend)
-                if self._version is not None:
-                    log.info("loaded the newly published run %s", version[0].name)
-                self._version = version
-            return self._extractor
-
-    def describe(self) -> str:
-        """Which run the app uses, for the page (no server paths)."""
-        if not (self.location / "config.json").exists():
-            return "No model yet: run `eventslots train`."
-        run = store.describe_run(self.location)
-        scores = ", ".join(f"{name} F1 {value:.3f}" for name, value in run.scores.items() if value is not None)
-        backend = self.backend or default_backend(self.location)
-        return f"Model run `{run.path.name}`, trained {run.created[:16].replace('T', ' ')}, data `{run.data_hash}`" + (
-            f", {scores}" if scores else "") + f"; read by the {backend} backend."
 
 
 def seed_examples() -> tuple[list[list[str]], list[str]]:

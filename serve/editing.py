@@ -151,9 +151,11 @@ def slug(name: str) -> str:
 
 
 def save_correction(
-    text: str, spans: Sequence[Span], name: str, annotations_dir: str | Path | None = None
+    text: str, spans: Sequence[Span], name: str, annotations_dir: str | Path | None = None, meta: dict | None = None
 ) -> Path:
-    """Validate and write a new file ``annotations/user/<date>-<name>.jsonl``; never overwrites."""
+    """Validate and write a new file ``annotations/user/<date>-<name>.jsonl``; never overwrites.
+
+    ``meta`` says where the annotation came from (default: the app)."""
     if not text.strip():
         raise EditError("There is no article to save; paste one and press Extract first.")
     base = slug(name) or slug(text[:60])
@@ -167,7 +169,7 @@ def save_correction(
         text,
         tuple(Span(s.start, s.end, s.label, s.text) for s in sorted(spans)),
         "user",
-        {"saved_from": "eventslots app", "saved_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")},
+        {**(meta or {"saved_from": "eventslots app"}), "saved_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")},
     )
     problems = [f"{span}: {message}" for span, message in check_record(document.to_json())]
     if problems:

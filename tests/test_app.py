@@ -172,7 +172,7 @@ def test_a_running_app_follows_a_newly_published_run(trained_model_dir, tmp_path
     import shutil
 
     from eventslots.model import store
-    from eventslots.serve.app import ModelHolder
+    from eventslots.serve.holder import ModelHolder
 
     def copy(folder):
         for file in trained_model_dir.resolve().iterdir():

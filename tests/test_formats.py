@@ -206,7 +206,7 @@ def test_doccano_reports_every_malformed_line_with_file_and_line(tmp_path):
     ("markup", b"=== a\n---\nRockets hit\xff.\n", ":3: -: -: not UTF-8 text"),
     ("labelstudio", b'[{"data": {"text": "Rockets hit."}, "annotations": [{"result": [{"type": "labels", '
                     b'"value": {"start": 0, "end": 7, "text": "Rockets", "labels": "WEAPON"}}]}]}]', ":1: labelstudio-1: -: 'labels' must be a list"),
-    ("labelstudio", b'[{"data": {"text": 5}, "annotations": []}]', ":1: labelstudio-1: -: missing 'text'"),
+    ("labelstudio", b'[{"data": {"text": 5}, "annotations": []}]', ":1: labelstudio-1: -: the task's 'text' is not text"),
 ])
 def test_every_importer_names_file_and_line_for_bad_input(tmp_path, format, content, problem):
     from eventslots.training.corpus import AnnotationError

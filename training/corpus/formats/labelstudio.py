@@ -10,7 +10,7 @@ config in ``labelstudio_config()``.
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Sequence
 
@@ -21,10 +21,92 @@ from ..documents import AnnotationError, Document
 from ..validation import Problem
 
 
+FROM_NAME, TO_NAME, TEXT_KEY = "label", "text", "text"  # the names labelstudio_config() gives
+
+
 def labelstudio_config() -> str:
     """A Label Studio labelling config for this schema, to paste into a new project."""
     labels = "\n".join(f'    <Label value="{l.name}" background="{l.colour}"/>' for l in LABELS)
-    return f'<View>\n  <Labels name="label" toName="text">\n{labels}\n  </Labels>\n  <Text name="text" value="$text"/>\n</View>\n'
+    return (f'<View>\n  <Labels name="{FROM_NAME}" toName="{TO_NAME}">\n{labels}\n  </Labels>\n'
+            f'  <Text name="{TO_NAME}" value="${TEXT_KEY}"/>\n</View>\n')
+
+
+@dataclass(frozen=True)
+class ConfigNames:
+    """What a project's labelling config calls things: the ``Labels`` control (``from_name``), the
+    ``Text`` object it labels (``to_name``), the task data key holding the text, and the label values."""
+
+    from_name: str = FROM_NAME
+    to_name: str = TO_NAME
+    text_key: str = TEXT_KEY
+    labels: tuple[str, ...] = tuple(l.name for l in LABELS)
+
+
+def config_names(label_config: str | None) -> ConfigNames:
+    """The names of ``label_config`` (a project's XML); this schema's own names where it has none or
+    cannot be read. The ``Labels`` control chosen is the one sharing most values with the schema."""
+    import xml.etree.ElementTree as ElementTree
+
+    if not label_config:
+        return ConfigNames()
+    try:
+        root = ElementTree.fromstring(label_config)
+    except ElementTree.ParseError:
+        return ConfigNames()
+    known = {l.name for l in LABELS}
+    controls = [c for c in root.iter("Labels") if c.get("name") and c.get("toName")]
+    if not controls:
+        return ConfigNames()
+    control = max(controls, key=lambda c: len(known & {x.get("value") for x in c.iter("Label")}))
+    texts = {t.get("name"): t.get("value", "") for t in root.iter("Text")}
+    key = texts.get(control.get("toName"), "$" + TEXT_KEY).lstrip("$") or TEXT_KEY
+    return ConfigNames(control.get("name"), control.get("toName"), key, tuple(x.get("value") for x in control.iter("Label")))
+
+
+def span_results(spans: Sequence[Span], names: ConfigNames = ConfigNames(), prefix: str = "", scores: bool = False) -> list[dict]:
+    """Label Studio ``result`` items of ``spans``, each with its score where ``scores`` (a prediction)."""
+    return [
+        {
+            "id": f"{prefix}{i}",
+            "from_name": names.from_name,
+            "to_name": names.to_name,
+            "type": "labels",
+            "value": {"start": s.start, "end": s.end, "text": s.text, "labels": [s.label]},
+            **({"score": round(float(s.score), 4)} if scores else {}),
+        }
+        for i, s in enumerate(sorted(spans))
+    ]
+
+
+def prediction(kept: Sequence[Span], candidates: Sequence[Span], model_version: str | None, names: ConfigNames = ConfigNames()) -> dict:
+    """A Label Studio prediction of one task: the ``kept`` spans with their scores; its ``score`` is their
+    mean, or, with none kept, 1 minus the best score among the ``candidates`` the model decoded and left out."""
+    score = sum(s.score for s in kept) / len(kept) if kept else 1.0 - max((s.score for s in candidates), default=0.0)
+    return {"result": span_results(kept, names, scores=True), "score": round(float(score), 4), "model_version": model_version}
+
+
+def task_document(task: dict, annotation: dict | None, where: Problem, names: ConfigNames = ConfigNames()) -> Document:
+    """The document of one task and one of its annotations (``None``: no spans), checked as it is read."""
+    try:
+        data = task["data"]
+        text = data[names.text_key]
+        doc_id = str(data.get("id") or data.get("doc_id") or f"labelstudio-{task.get('id', where.line)}")
+        spans = []
+        for result in (annotation or {}).get("result", []):
+            if result.get("type") != "labels":
+                continue
+            value = result["value"]
+            start, end = span_offsets(text, value, replace(where, document=doc_id))
+            if not isinstance(value["labels"], list) or not all(isinstance(label, str) for label in value["labels"]):
+                raise AnnotationError([replace(where, document=doc_id, message=f"'labels' must be a list of label names, got {value['labels']!r}")])
+            for label in value["labels"]:
+                spans.append(Span(start, end, label, text[start:end]))
+    except (KeyError, TypeError, IndexError) as error:
+        raise AnnotationError([replace(where, message=f"not a Label Studio task: missing {error}")])
+    if not isinstance(text, str):
+        raise AnnotationError([replace(where, document=doc_id, message=f"the task's {names.text_key!r} is not text")])
+    meta = data.get("meta") if isinstance(data.get("meta"), dict) else {}
+    return Document(doc_id, text, tuple(spans), data.get("source", "user"), meta)
 
 
 def _tasks_with_lines(content: str, path: Path) -> list[tuple[int, object]]:
@@ -85,26 +167,10 @@ def span_offsets(text: str, value: dict, where: Problem) -> tuple[int, int]:
 def read(path: Path) -> list[tuple[int, Document]]:
     documents = []
     for line, task in _tasks_with_lines(Path(path).read_text(encoding="utf-8"), path):
-        try:
-            data = task["data"]
-            text = data["text"]
-            doc_id = str(data.get("id") or data.get("doc_id") or f"labelstudio-{task.get('id', line)}")
-            annotations = [a for a in task.get("annotations", task.get("completions", [])) if not a.get("was_cancelled")]
-            results = annotations[0]["result"] if annotations else []
-            spans = []
-            for result in results:
-                if result.get("type") != "labels":
-                    continue
-                value = result["value"]
-                start, end = span_offsets(text, value, Problem(str(path), line, doc_id, "", ""))
-                if not isinstance(value["labels"], list) or not all(isinstance(label, str) for label in value["labels"]):
-                    raise AnnotationError([Problem(str(path), line, doc_id, "", f"'labels' must be a list of label names, got {value['labels']!r}")])
-                for label in value["labels"]:
-                    spans.append(Span(start, end, label, text[start:end]))
-        except (KeyError, TypeError, IndexError) as error:
-            raise AnnotationError([Problem(str(path), line, "", "", f"not a Label Studio task: missing {error}")])
-        meta = data.get("meta") if isinstance(data.get("meta"), dict) else {}
-        documents.append((line, Document(doc_id, text, tuple(spans), data.get("source", "user"), meta)))
+        if not isinstance(task, dict):
+            raise AnnotationError([Problem(str(path), line, "", "", "not a Label Studio task: not a JSON object")])
+        annotations = [a for a in task.get("annotations", task.get("completions", [])) if not a.get("was_cancelled")]
+        documents.append((line, task_document(task, annotations[0] if annotations else None, Problem(str(path), line, "", "", ""))))
     return documents
 
 
@@ -114,15 +180,6 @@ def write(documents: Sequence[Document]) -> str:
         data = {"id": document.id, "text": document.text, "source": document.source}
         if document.meta:
             data["meta"] = document.meta
-        result = [
-            {
-                "id": f"{document.id}-{i}",
-                "from_name": "label",
-                "to_name": "text",
-                "type": "labels",
-                "value": {"start": s.start, "end": s.end, "text": s.text, "labels": [s.label]},
-            }
-            for i, s in enumerate(sorted(document.spans))
-        ]
+        result = span_results(document.spans, prefix=f"{document.id}-")
         tasks.append({"id": number, "data": data, "annotations": [{"id": number, "result": result}]})
     return json.dumps(tasks, ensure_ascii=False, indent=1) + "\n"
