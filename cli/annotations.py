@@ -45,6 +45,20 @@ def register(commands) -> None:
     stats.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
     stats.set_defaults(run=run_stats)
 
+    suggest = sub.add_parser("suggest", help="rank unlabelled documents by how much annotating them should help (active learning)")
+    suggest.add_argument("pool", help="JSON Lines or Parquet (fields id and text), or a folder of .txt files")
+    suggest.add_argument("-n", type=int, default=10, help="how many documents to suggest (default: 10)")
+    suggest.add_argument("--model", help="model directory (default: $EVENTSLOTS_MODEL or models/default)")
+    suggest.add_argument("--strategy", default="uncertainty", choices=("uncertainty", "random"),
+                         help="uncertainty with diversity (default), or random (the baseline)")
+    suggest.add_argument("--diversity", type=float, default=0.5,
+                         help="weight of unlikeness to documents already picked, 0 for pure uncertainty (default: 0.5)")
+    suggest.add_argument("--format", default="labelstudio", choices=("labelstudio", "list"),
+                         help="labelstudio: an import file with pre-annotations (default); list: JSON Lines of rank, id, "
+                              "uncertainty and text, to paste into the app one by one")
+    suggest.add_argument("--output", help="file to write (default: standard output); never overwritten")
+    suggest.set_defaults(run=run_suggest)
+
     agree = sub.add_parser("agree", help="score a second annotation against the first (exact and overlap span F1)")
     agree.add_argument("first", help="the first annotation (file or folder)")
     agree.add_argument("second", help="the second annotation of some of the same documents")
@@ -149,3 +163,52 @@ def run_export(args) -> int:
         return 1
     output.write_text(content, encoding="utf-8")
     return 0
+
+
+def run_suggest(args) -> int:
+    import json
+
+    from eventslots.batch.engines import Progress
+    from eventslots.batch.sources import Rejected, plan_parts, read_part
+    from eventslots.model.inference import Extractor, ModelNotFoundError
+    from eventslots.training.active import suggest
+    from eventslots.model.paths import default_model_dir
+    from eventslots.model.store import describe_run
+    from eventslots.training.corpus.formats.labelstudio import prediction
+
+    output = Path(args.output) if args.output else None
+    if output is not None and output.exists():
+        print(f"{output} already exists; choose another name", file=sys.stderr)
+        return 1
+    if args.n < 1:
+        print("-n must be at least 1", file=sys.stderr)
+        return 1
+    pool_path = Path(args.pool)
+    try:
+        documents = [d for part in plan_parts(pool_path, 1000) for d in read_part(pool_path, part)]
+        extractor = Extractor.load(args.model)
+    except (ValueError, ModelNotFoundError) as error:
+        print(error, file=sys.stderr)
+        return 1
+    for rejected in (d for d in documents if isinstance(d, Rejected)):
+        print(f"{args.pool}: {rejected.where}: skipped: {rejected.reason}", file=sys.stderr)
+    pool = [(d.id, d.text) for d in documents if not isinstance(d, Rejected)]
+    progress = Progress("suggest")
+    progress(0, len(pool), 0)
+    suggestions = suggest(extractor, pool, args.n, args.strategy, args.diversity,
+                          on_batch=lambda done, total: progress(done, total, 0))
+    progress.close()
+    if args.format == "list":
+        content = "".join(json.dumps(s.to_dict(), ensure_ascii=False) + "\n" for s in suggestions)
+    else:
+        version = describe_run(Path(args.model) if args.model else default_model_dir()).path.name
+        tasks = [{"data": {"id": s.id, "text": s.text, "meta": {"suggested_rank": s.rank, "uncertainty": s.uncertainty}},
+                  "predictions": [prediction(s.spans, s.candidates, version)]} for s in suggestions]
+        content = json.dumps(tasks, ensure_ascii=False, indent=1) + "\n"
+    if output is None:
+        sys.stdout.write(content)
+    else:
+        output.write_text(content, encoding="utf-8")
+        print(f"{len(suggestions)} of {len(pool)} document(s) suggested, written to {output}", file=sys.stderr)
+    return 0
+

@@ -8,7 +8,7 @@ import sys
 
 from eventslots import __version__
 
-from . import annotations, export, incidents, models, serving, training
+from . import annotations, export, incidents, labelstudio, models, serving, training
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -21,6 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     incidents.register(commands)
     models.register(commands)
     export.register(commands)
+    labelstudio.register(commands)
     return parser
 
 

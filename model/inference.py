@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
@@ -34,6 +34,15 @@ from .windows import DEFAULT_CONTEXT_TOKENS, DEFAULT_STRIDE_TOKENS, DEFAULT_WIND
 
 class ModelNotFoundError(FileNotFoundError):
     pass
+
+
+@dataclass(frozen=True)
+class Reading:
+    """``Extractor.read_uncertainty``'s view of one text."""
+
+    spans: list[Span]  # every span the model decodes, whatever its score
+    word_margins: np.ndarray  # per word: best tag probability minus the second best
+    vector: np.ndarray  # mean last-layer state of the text's sub-words
 
 
 def require_model(path: Path) -> None:
@@ -125,13 +134,7 @@ class Extractor:
         """(spans, span vectors) for each text. With ``vectors``, each span also gets the encoder's
         last-layer states averaged over its sub-words (one row per span), which the incident grouping
         reads. ``gold`` gives the spans to take vectors for instead of predicting them (for training)."""
-        for text in texts:
-            if not isinstance(text, str):
-                raise TypeError(f"predict expects str, got {type(text).__name__}")
-        encoded = [encode_text(self.tokenizer, text) for text in texts]
-        readings = [plan_reading(text, e, self.window_tokens, self.stride_tokens, self.context_tokens) if e.ids else ([], []) for text, e in zip(texts, encoded)]
-        plans = [windows for windows, _ in readings]
-        probabilities, states = self._window_outputs(encoded, plans, vectors)
+        encoded, readings, probabilities, states = self._forward(texts, vectors)
         results = []
         for index, text in enumerate(texts):
             owners = readings[index][1]
@@ -150,6 +153,17 @@ class Extractor:
                 span_vectors = _span_vectors(encoded[index], token_states, spans)
             results.append((spans, span_vectors))
         return results
+
+    def _forward(self, texts: Sequence[str], states: bool):
+        """Each text encoded, its reading plan (windows, and which window owns each sub-word), and the
+        forward pass's outputs per window."""
+        for text in texts:
+            if not isinstance(text, str):
+                raise TypeError(f"predict expects str, got {type(text).__name__}")
+        encoded = [encode_text(self.tokenizer, text) for text in texts]
+        readings = [plan_reading(text, e, self.window_tokens, self.stride_tokens, self.context_tokens) if e.ids else ([], []) for text, e in zip(texts, encoded)]
+        probabilities, hidden = self._window_outputs(encoded, [plan for plan, _ in readings], states)
+        return encoded, readings, probabilities, hidden
 
     def _window_outputs(self, encoded: list[EncodedText], plans: list[list[Window]], states: bool = False):
         """Per text, per window: tag probabilities, and (with ``states``) last-layer hidden states."""
@@ -184,10 +198,29 @@ class Extractor:
             result[token] = per_window[window][position]
         return result
 
-    def _decode(self, text: str, encoded: EncodedText, token_probs: np.ndarray) -> list[Span]:
+    def read_uncertainty(self, texts: Sequence[str]) -> list["Reading"]:
+        """What active learning needs of each text: every span (``min_score=0``, calibrated scores where
+        the model is calibrated), each word's tag-probability margin (best minus second best), and the
+        mean of the encoder's last-layer states (a document vector, for diversity)."""
+        encoded, readings, probabilities, states = self._forward(texts, states=True)
+        results = []
+        for index, text in enumerate(texts):
+            owners = readings[index][1]
+            token_probs = self._gather(encoded[index], owners, probabilities[index], len(self.tags))
+            spans = self._decode(text, encoded[index], token_probs)
+            if self.calibration is not None:
+                spans = [replace(s, score=self.calibration(s.score)) for s in spans]
+            word_probs = self._word_probs(text, encoded[index], token_probs)
+            top_two = np.sort(word_probs, axis=1)[:, -2:] if len(word_probs) else np.zeros((0, 2))
+            width = states[index][0].shape[-1] if states[index] else 1
+            token_states = self._gather(encoded[index], owners, states[index], width)
+            vector = token_states.mean(axis=0) if len(token_states) else np.zeros(width, dtype=np.float32)
+            results.append(Reading(spans, top_two[:, 1] - top_two[:, 0], vector))
+        return results
+
+    def _word_probs(self, text: str, encoded: EncodedText, token_probs: np.ndarray) -> np.ndarray:
+        """One row of tag probabilities per word (``model.tagging.word_tokens``)."""
         words = word_tokens(text)
-        if not words:
-            return []
         outside = np.zeros(len(self.tags), dtype=np.float32)
         outside[self.tags.index("O")] = 1.0
         word_probs = np.tile(outside, (len(words), 1))
@@ -199,6 +232,13 @@ class Extractor:
                 token += 1
             if token < len(offsets) and offsets[token][0] < end:
                 word_probs[w] = token_probs[token]
+        return word_probs
+
+    def _decode(self, text: str, encoded: EncodedText, token_probs: np.ndarray) -> list[Span]:
+        words = word_tokens(text)
+        if not words:
+            return []
+        word_probs = self._word_probs(text, encoded, token_probs)
         path = viterbi(word_probs, self.tags)
         tags = [self.tags[i] for i in path]
         scores = [float(word_probs[w, i]) for w, i in enumerate(path)]
