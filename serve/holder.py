@@ -34,6 +34,10 @@ class ModelHolder:
         return self.model_dir or default_model_dir()
 
     def get(self) -> Extractor:
+        return self.get_with_run()[0]
+
+    def get_with_run(self) -> tuple[Extractor, str]:
+        """The extractor and the name of the run it was loaded from, read together."""
         with self._lock:
             version = store.version_of(self.location)
             if self._extractor is None or version != self._version:
@@ -41,7 +45,7 @@ class ModelHolder:
                 if self._version is not None:
                     log.info("loaded the newly published run %s", version[0].name)
                 self._version = version
-            return self._extractor
+            return self._extractor, self._version[0].name
 
     def describe(self) -> str:
         """Which run the app uses, for the page (no server paths)."""

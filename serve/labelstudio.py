@@ -116,8 +116,7 @@ def predict_tasks(holder: ModelHolder, tasks: Sequence[dict], label_config: str 
             raise ProtocolError(f"task {task.get('id', number) if isinstance(task, dict) else number}: "
                                 f"no text in data.{names.text_key} (the labelling config's Text value)")
         texts.append(text)
-    extractor = holder.get()
-    version = model_version(holder)
+    extractor, version = holder.get_with_run()
     wanted = set(names.labels)
     results = []
     for every in extractor.predict_batch(texts, min_score=0):
