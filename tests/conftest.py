@@ -93,3 +93,16 @@ def app_url(trained_model_dir, user_annotations):
     launch(demo, "127.0.0.1", port, block=False)
     yield f"http://127.0.0.1:{port}/"
     demo.close()
+
+
+@pytest.fixture(scope="session")
+def muc4_dir() -> Path:
+    """The MUC-4 data and reference predictions (``$EVENTSLOTS_DATA`` or shared/data); skips without them."""
+    from eventslots.model.paths import shared_data_dir
+
+    root = shared_data_dir()
+    if root is None:
+        pytest.skip("no shared data folder (set EVENTSLOTS_DATA or add shared/data beside the checkout)")
+    if not (root / "muc4").is_dir():
+        pytest.skip(f"{root / 'muc4'} is missing: the MUC-4 data and reference predictions are not available")
+    return root / "muc4"

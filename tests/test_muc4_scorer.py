@@ -2,37 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import random
-from pathlib import Path
 
 import pytest
 
-from eventslots.model.paths import shared_data_dir
 
-SCORER_PATH = Path(__file__).resolve().parent.parent / "benchmarks" / "muc4" / "scorer.py"
-
-
-def _load_scorer():
-    # benchmarks/ is not an installed package, so load the file itself.
-    spec = importlib.util.spec_from_file_location("muc4_scorer", SCORER_PATH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-scorer = _load_scorer()
-
-
-def _muc4_dir() -> Path:
-    root = shared_data_dir()
-    if root is None:
-        pytest.skip("no shared data folder (set EVENTSLOTS_DATA or add shared/data beside the checkout)")
-    muc4 = root / "muc4"
-    if not muc4.is_dir():
-        pytest.skip(f"{muc4} is missing: the MUC-4 data and reference predictions are not available")
-    return muc4
+from benchmarks.muc4 import scorer  # benchmarks/ is on the tests' path (pyproject.toml)
 
 
 def _empty_roles(**roles):
@@ -216,8 +192,8 @@ def _percent(result, key="micro_avg"):
     return tuple(round(100 * result[key][name], 2) for name in ("p", "r", "f1"))
 
 
-def test_reproduces_grit_ceaf_ree():
-    muc4 = _muc4_dir()
+def test_reproduces_grit_ceaf_ree(muc4_dir):
+    muc4 = muc4_dir
     result = scorer.ceaf_ree(
         scorer.load_grit_predictions(muc4 / "reference_predictions" / "preds_s_t.out"),
         scorer.load_grit_gold(muc4 / "grit_ree" / "test.json"),
@@ -227,8 +203,8 @@ def test_reproduces_grit_ceaf_ree():
     assert (micro["p_num"], micro["p_den"], micro["r_num"], micro["r_den"]) == (242, 377, 242, 511)
 
 
-def test_reproduces_gtt_template_scores():
-    muc4 = _muc4_dir()
+def test_reproduces_gtt_template_scores(muc4_dir):
+    muc4 = muc4_dir
     result = scorer.template_scores(
         scorer.load_gtt_predictions(muc4 / "reference_predictions" / "preds_gtt.out"),
         scorer.load_gtt_gold(muc4 / "gtt_templates" / "test.json"),
@@ -238,8 +214,8 @@ def test_reproduces_gtt_template_scores():
     assert (micro["p_num"], micro["p_den"], micro["r_num"], micro["r_den"]) == (343, 556, 344, 812)
 
 
-def test_command_line_prints_the_micro_scores(capsys):
-    muc4 = _muc4_dir()
+def test_command_line_prints_the_micro_scores(capsys, muc4_dir):
+    muc4 = muc4_dir
     scorer.main(["--gtt", str(muc4 / "reference_predictions" / "preds_gtt.out"),
                  "--gold", str(muc4 / "gtt_templates" / "test.json")])
     micro_line = [line for line in capsys.readouterr().out.splitlines() if "micro_avg" in line]
