@@ -18,14 +18,12 @@ Writes ``benchmarks/results/bench_backends.{json,md}``.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import time
-from pathlib import Path
+
+from reporting import write_results  # benchmarks/reporting.py
 
 from eventslots.model.backends import GATE  # the thresholds `eventslots calibrate` applies too
-
-RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def exact_agreement(reference: dict[str, list], other: dict[str, list], texts: dict[str, str]) -> float:
@@ -103,10 +101,7 @@ def main() -> None:
     for row in rows.values():
         row.pop("seed_spans")
         row.pop("dev_spans")
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "bench_backends.json").write_text(json.dumps(list(rows.values()), indent=2))
-    (RESULTS / "bench_backends.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    write_results("bench_backends", list(rows.values()), lines)
 
 
 if __name__ == "__main__":

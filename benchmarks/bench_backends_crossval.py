@@ -12,12 +12,9 @@ Writes ``benchmarks/results/bench_backends_crossval.{json,md}``.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
+from reporting import write_results  # benchmarks/reporting.py
 
 from eventslots.model.backends import GATE
-
-RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def main() -> None:
@@ -42,11 +39,8 @@ def main() -> None:
                      f"{torch_row['seqeval_micro_f1']:.3f} | {int8_row['seqeval_micro_f1']:.3f} |")
     drop = report["mean"]["exact_micro_f1"] - report["int8"]["mean"]["exact_micro_f1"]
     lines.append(f"\nMean strict F1 drop: {drop:.3f}: gate **{'passed' if drop <= GATE['f1_drop'] else 'failed'}**.")
-    RESULTS.mkdir(parents=True, exist_ok=True)
     summary = {"folds": report["folds"], "mean": report["mean"], "int8": report["int8"], "seconds": report["seconds"], "drop": drop}
-    (RESULTS / "bench_backends_crossval.json").write_text(json.dumps(summary, indent=2))
-    (RESULTS / "bench_backends_crossval.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    write_results("bench_backends_crossval", summary, lines)
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
-RESULTS = Path(__file__).resolve().parent / "results"
+from reporting import write_results  # benchmarks/reporting.py
 
 
 def write_corpus(path: Path, size: int) -> Path:
@@ -135,10 +135,7 @@ def main() -> None:
         f"- Ray's rows identical to the local engine's (byte for byte): 1 worker **{'yes' if identical[1] else 'NO'}**, "
         f"2 workers **{'yes' if identical[2] else 'NO'}**. Ray's peak RSS is its driver's; its workers are separate processes.",
     ]
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "bench_corpus.json").write_text(json.dumps({"rows": rows, "resume_ok": resume_ok, "overlap_ok": overlap_ok, "ray_identical": identical}, indent=2))
-    (RESULTS / "bench_corpus.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    write_results("bench_corpus", {"rows": rows, "resume_ok": resume_ok, "overlap_ok": overlap_ok, "ray_identical": identical}, lines)
 
 
 if __name__ == "__main__":

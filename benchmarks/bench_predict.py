@@ -23,7 +23,6 @@ Writes ``benchmarks/results/bench_predict.{json,md}``.
 from __future__ import annotations
 
 import argparse
-import json
 import multiprocessing
 import platform
 import resource
@@ -31,7 +30,8 @@ import statistics
 import time
 from pathlib import Path
 
-RESULTS = Path(__file__).resolve().parent / "results"
+from reporting import write_results  # benchmarks/reporting.py
+
 SYSTEMS = ("predict_batch, torch", "predict_batch, onnx", "predict_batch, onnx-int8", "pipeline", "pipeline, batch 8", "spaCy peer")
 REFERENCE, BASELINE = "predict_batch, torch", "pipeline"
 CORPUS_SIZE = 1000
@@ -147,10 +147,7 @@ def main() -> None:
     for result in results.values():
         for r in result["corpora"].values():
             r.pop("spans")
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "bench_predict.json").write_text(json.dumps(results, indent=2))
-    (RESULTS / "bench_predict.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    write_results("bench_predict", results, lines)
 
 
 if __name__ == "__main__":

@@ -15,14 +15,13 @@ Writes ``benchmarks/results/bench_quantisation.{json,md}``.
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
-RESULTS = Path(__file__).resolve().parent / "results"
+from reporting import write_results  # benchmarks/reporting.py
 
 
 def layer_of(node) -> int | None:
@@ -102,10 +101,7 @@ def main() -> None:
     for r in rows:
         lines.append(f"| {r['variant']} | {r['products']} | {r['agreement_seeds']:.3f} | {r['agreement_dev']:.3f} | "
                      f"{r['articles_per_second']:.2f} | {r['articles_per_second'] / base:.2f}x |")
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "bench_quantisation.json").write_text(json.dumps(rows, indent=2))
-    (RESULTS / "bench_quantisation.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    write_results("bench_quantisation", rows, lines)
 
 
 if __name__ == "__main__":

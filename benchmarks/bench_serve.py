@@ -13,7 +13,6 @@ Writes ``benchmarks/results/bench_serve.{json,md}``.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import signal
 import socket
@@ -22,7 +21,8 @@ import sys
 import time
 from pathlib import Path
 
-RESULTS = Path(__file__).resolve().parent / "results"
+from reporting import write_results  # benchmarks/reporting.py
+
 BUDGET_MB = 500
 
 
@@ -96,10 +96,7 @@ def main() -> None:
         marker = " (default)" if r["backend"] == default_backend(Path(args.model)) else ""
         lines.append(f"| {r['backend']}{marker} | {r['idle_rss_mb']:.0f} | {r['peak_rss_mb']:.0f} | {'yes' if r['torch_loaded'] else 'no'} | "
                      f"{r['seconds_for_seeds']:.1f} | {'yes' if r['peak_rss_mb'] < BUDGET_MB else 'no'} |")
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "bench_serve.json").write_text(json.dumps(results, indent=2))
-    (RESULTS / "bench_serve.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    write_results("bench_serve", results, lines)
 
 
 if __name__ == "__main__":
