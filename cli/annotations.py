@@ -171,10 +171,9 @@ def run_suggest(args) -> int:
     from eventslots.batch.engines import Progress
     from eventslots.batch.sources import Rejected, plan_parts, read_part
     from eventslots.model.inference import Extractor, ModelNotFoundError
-    from eventslots.training.active import suggest
     from eventslots.model.paths import default_model_dir
-    from eventslots.model.store import describe_run
-    from eventslots.training.corpus.formats.labelstudio import prediction
+    from eventslots.model.store import run_name
+    from eventslots.training.active import labelstudio_tasks, suggest
 
     output = Path(args.output) if args.output else None
     if output is not None and output.exists():
@@ -201,9 +200,7 @@ def run_suggest(args) -> int:
     if args.format == "list":
         content = "".join(json.dumps(s.to_dict(), ensure_ascii=False) + "\n" for s in suggestions)
     else:
-        version = describe_run(Path(args.model) if args.model else default_model_dir()).path.name
-        tasks = [{"data": {"id": s.id, "text": s.text, "meta": {"suggested_rank": s.rank, "uncertainty": s.uncertainty}},
-                  "predictions": [prediction(s.spans, s.candidates, version)]} for s in suggestions]
+        tasks = labelstudio_tasks(suggestions, run_name(Path(args.model) if args.model else default_model_dir()))
         content = json.dumps(tasks, ensure_ascii=False, indent=1) + "\n"
     if output is None:
         sys.stdout.write(content)

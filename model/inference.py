@@ -142,11 +142,8 @@ class Extractor:
                 spans = list(gold[index])
             else:
                 token_probs = self._gather(encoded[index], owners, probabilities[index], len(self.tags))
-                spans = self._decode(text, encoded[index], token_probs)
-                if self.calibration is not None:
-                    spans = self.calibration.select([replace(s, score=self.calibration(s.score)) for s in spans], min_score)
-                else:
-                    spans = [s for s in spans if s.score >= (min_score or 0.0)]
+                decoded, _ = self._decode(text, encoded[index], token_probs)
+                spans = self.keep(self._calibrated(decoded), min_score)
             span_vectors = None
             if vectors:
                 token_states = self._gather(encoded[index], owners, states[index], states[index][0].shape[-1] if states[index] else 1)
@@ -198,6 +195,18 @@ class Extractor:
             result[token] = per_window[window][position]
         return result
 
+    def keep(self, spans: Sequence[Span], min_score: float | None = None) -> list[Span]:
+        """The spans ``predict(text, min_score)`` returns out of every span decoded (scores calibrated):
+        those at ``min_score``, or with ``None`` the calibration's own threshold and trigger gate."""
+        if self.calibration is not None:
+            return self.calibration.select(list(spans), min_score)
+        return [s for s in spans if s.score >= (min_score or 0.0)]
+
+    def _calibrated(self, spans: list[Span]) -> list[Span]:
+        if self.calibration is None:
+            return spans
+        return [replace(s, score=self.calibration(s.score)) for s in spans]
+
     def read_uncertainty(self, texts: Sequence[str]) -> list["Reading"]:
         """What active learning needs of each text: every span (``min_score=0``, calibrated scores where
         the model is calibrated), each word's tag-probability margin (best minus second best), and the
@@ -207,10 +216,8 @@ class Extractor:
         for index, text in enumerate(texts):
             owners = readings[index][1]
             token_probs = self._gather(encoded[index], owners, probabilities[index], len(self.tags))
-            spans = self._decode(text, encoded[index], token_probs)
-            if self.calibration is not None:
-                spans = [replace(s, score=self.calibration(s.score)) for s in spans]
-            word_probs = self._word_probs(text, encoded[index], token_probs)
+            decoded, word_probs = self._decode(text, encoded[index], token_probs)
+            spans = self._calibrated(decoded)
             top_two = np.sort(word_probs, axis=1)[:, -2:] if len(word_probs) else np.zeros((0, 2))
             width = states[index][0].shape[-1] if states[index] else 1
             token_states = self._gather(encoded[index], owners, states[index], width)
@@ -218,9 +225,8 @@ class Extractor:
             results.append(Reading(spans, top_two[:, 1] - top_two[:, 0], vector))
         return results
 
-    def _word_probs(self, text: str, encoded: EncodedText, token_probs: np.ndarray) -> np.ndarray:
+    def _word_probs(self, words: list[tuple[int, int]], encoded: EncodedText, token_probs: np.ndarray) -> np.ndarray:
         """One row of tag probabilities per word (``model.tagging.word_tokens``)."""
-        words = word_tokens(text)
         outside = np.zeros(len(self.tags), dtype=np.float32)
         outside[self.tags.index("O")] = 1.0
         word_probs = np.tile(outside, (len(words), 1))
@@ -234,15 +240,16 @@ class Extractor:
                 word_probs[w] = token_probs[token]
         return word_probs
 
-    def _decode(self, text: str, encoded: EncodedText, token_probs: np.ndarray) -> list[Span]:
+    def _decode(self, text: str, encoded: EncodedText, token_probs: np.ndarray) -> tuple[list[Span], np.ndarray]:
+        """Every span the constrained Viterbi pass decodes (raw scores), and the word probabilities it read."""
         words = word_tokens(text)
+        word_probs = self._word_probs(words, encoded, token_probs)
         if not words:
-            return []
-        word_probs = self._word_probs(text, encoded, token_probs)
+            return [], word_probs
         path = viterbi(word_probs, self.tags)
         tags = [self.tags[i] for i in path]
         scores = [float(word_probs[w, i]) for w, i in enumerate(path)]
-        return tags_to_spans(text, words, tags, scores)
+        return tags_to_spans(text, words, tags, scores), word_probs
 
 
 def load_torch(path: Path):

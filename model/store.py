@@ -218,6 +218,12 @@ def list_runs(target: Path) -> list[RunInfo]:
     return [describe_run(run, published) for run in runs_of(target)]
 
 
+def run_name(target: Path) -> str:
+    """The name of the run published at ``target`` (a plain model directory's own name): what a
+    served model reports as its version."""
+    return Path(target).resolve().name
+
+
 def version_of(target: Path) -> tuple:
     """Changes whenever another run is published at ``target`` or a file fitted after training is refitted."""
     run = Path(target).resolve()

@@ -92,7 +92,7 @@ def model_version(holder: ModelHolder) -> str | None:
     """The served run's name (changes when training publishes a new run); None without a model."""
     if not (holder.location / "config.json").exists():
         return None
-    return store.describe_run(holder.location).path.name
+    return store.run_name(holder.location)
 
 
 def check_config(label_config: str | None) -> ConfigNames:
@@ -120,8 +120,7 @@ def predict_tasks(holder: ModelHolder, tasks: Sequence[dict], label_config: str 
     wanted = set(names.labels)
     results = []
     for every in extractor.predict_batch(texts, min_score=0):
-        calibration = extractor.calibration
-        kept = calibration.select(every) if calibration is not None else every  # exactly predict()'s spans
+        kept = extractor.keep(every)  # exactly predict()'s spans
         dropped = [s for s in kept if s.label not in wanted]
         if dropped:
             log.warning("left out %d span(s) whose labels the project lacks: %s", len(dropped), sorted({s.label for s in dropped}))
@@ -165,7 +164,7 @@ def save_annotation(task: dict, annotation: dict, project: dict | None, annotati
         raise ProtocolError("; ".join(p.message for p in error.problems)) from None
     user_dir = annotations_dir / USER_DIR_NAME
     older = _task_files(user_dir, project_id, task_id)
-    revisions = len(older) + len(list((user_dir / SUPERSEDED_DIR).glob(f"*-labelstudio-p{project_id}-t{task_id}-a*.jsonl")))
+    revisions = len(older) + len(_task_files(user_dir / SUPERSEDED_DIR, project_id, task_id))
     name = f"labelstudio-p{project_id}-t{task_id}-a{annotation_id}" + (f"-r{revisions + 1}" if revisions else "")
     meta = {"saved_from": "Label Studio", "project": project_id, "task": task_id, "annotation": annotation_id,
             "completed_by": annotation.get("completed_by"), "updated_at": annotation.get("updated_at")}

@@ -56,6 +56,14 @@ class Suggestion:
                 "spans": [s.to_dict() for s in self.spans], "text": self.text}
 
 
+def labelstudio_tasks(suggestions: Sequence[Suggestion], model_version: str) -> list[dict]:
+    """A Label Studio import file's tasks: each suggestion pre-annotated, its rank and uncertainty in ``data.meta``."""
+    from eventslots.training.corpus.formats.labelstudio import prediction
+
+    return [{"data": {"id": s.id, "text": s.text, "meta": {"suggested_rank": s.rank, "uncertainty": s.uncertainty}},
+             "predictions": [prediction(s.spans, s.candidates, model_version)]} for s in suggestions]
+
+
 def document_uncertainty(reading: Reading) -> float:
     """The model's doubt per 100 words of a text (see the module's docstring)."""
     words = len(reading.word_margins)
@@ -119,16 +127,11 @@ def suggest(
     ``on_batch(done, total)`` is called as the pool is read."""
     if strategy not in STRATEGIES:
         raise ValueError(f"unknown strategy {strategy!r}; use one of {', '.join(STRATEGIES)}")
-    calibration = extractor.calibration
-
-    def kept(candidates: list[Span]) -> tuple[Span, ...]:
-        return tuple(calibration.select(candidates) if calibration is not None else candidates)
-
     if strategy == "random":
         order = random.Random(seed).sample(range(len(documents)), min(n, len(documents)))
         chosen = [documents[i] for i in order]
         decoded = extractor.predict_batch([text for _, text in chosen], min_score=0)
-        return [Suggestion(rank, doc_id, text, None, kept(every), tuple(every))
+        return [Suggestion(rank, doc_id, text, None, tuple(extractor.keep(every)), tuple(every))
                 for rank, ((doc_id, text), every) in enumerate(zip(chosen, decoded), 1)]
     readings: list[Reading] = []
     for start in range(0, len(documents), batch):
@@ -142,5 +145,5 @@ def suggest(
     for rank, index in enumerate(picked, 1):
         every = readings[index].spans
         doc_id, text = documents[index]
-        suggestions.append(Suggestion(rank, doc_id, text, uncertainty[index], kept(every), tuple(every)))
+        suggestions.append(Suggestion(rank, doc_id, text, uncertainty[index], tuple(extractor.keep(every)), tuple(every)))
     return suggestions

@@ -68,13 +68,6 @@ class Retrainer:
             time.sleep(0.2)
         return self.state == "idle"
 
-    def cancel(self) -> None:
-        with self._lock:
-            if self._timer is not None:
-                self._timer.cancel()
-            if self.state == "scheduled":
-                self.state = "idle"
-
     def commands(self) -> list[list[str]]:
         eventslots = [sys.executable, "-m", "eventslots"]
         steps = [[*eventslots, "train", "--output", str(self.model_dir), *self.train_args]]
