@@ -65,6 +65,11 @@ class PartTagger:
         self.incidents = incidents
         self.batch_size = batch_size
         self.extractor = Extractor.load(model, backend=backend, threads=threads)
+        if incidents:
+            from eventslots.model.incidents import has_incident_slots
+
+            # A model of another schema has no attack slots to build records from: its rows hold spans only.
+            self.incidents = has_incident_slots(self.extractor.schema)
 
     def tag(self, part: Part) -> tuple[list[dict], list[dict]]:
         """(rows, rejected documents) of one part, rows in input order."""

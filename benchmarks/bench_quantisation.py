@@ -81,7 +81,8 @@ def main() -> None:
                 path = Path(scratch) / "variant.onnx"
                 quantize_dynamic(str(fp32), str(path), weight_type=QuantType.QInt8, per_channel=True, nodes_to_quantize=nodes,
                                  extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
-            extractor = Extractor(OnnxTagger(path, model_tags(model), threads=2, quantised=bool(nodes)), Tokenizer(model), calibration=reference.calibration)
+            extractor = Extractor(OnnxTagger(path, model_tags(model), threads=2, quantised=bool(nodes)), Tokenizer(model), calibration=reference.calibration,
+                                  schema=reference.schema)
             found = extractor.predict_batch(seeds), extractor.predict_batch(dev)
             runs = []
             for _ in range(args.repeats):

@@ -25,7 +25,7 @@ from pathlib import Path
 
 
 from eventslots.model.base import load_tokenizer
-from eventslots.model.schema import LABEL_NAMES
+from eventslots.model.schema import DEFAULT_SCHEMA, LABEL_NAMES
 from eventslots.training.config import TrainingConfig
 from eventslots.training.corpus import corpus_hash, load_documents
 from eventslots.training.evaluate import crossval
@@ -40,7 +40,7 @@ CURVE = RESULTS / "learning_curve.json"
 
 
 def epochs_for(documents, config: TrainingConfig, tokenizer) -> float:
-    windows = len(training_rows(documents, tokenizer, config))
+    windows = len(training_rows(documents, tokenizer, config, DEFAULT_SCHEMA))
     steps_per_epoch = math.ceil(windows / config.batch_size)
     return max(config.epochs, MIN_STEPS / steps_per_epoch)
 

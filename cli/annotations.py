@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
+from eventslots.model.schema import DEFAULT_SCHEMA, Schema, SchemaError
 from eventslots.training.corpus import SOURCES, AnnotationError, annotation_files
 from eventslots.training.corpus.formats import FORMATS, export_annotations, import_annotations
 from eventslots.training.corpus.validation import validate_files
@@ -16,6 +18,7 @@ def register(commands) -> None:
 
     validate = sub.add_parser("validate", help="check annotation files against the format and the span rules")
     validate.add_argument("paths", nargs="*", help="files or folders (default: annotations/)")
+    add_schema_option(validate)
     validate.set_defaults(run=run_validate)
 
     importer = sub.add_parser("import", help="convert a file from another tool into a new annotation file")
@@ -23,12 +26,14 @@ def register(commands) -> None:
     importer.add_argument("--format", required=True, choices=sorted(FORMATS))
     importer.add_argument("--output", required=True, help="the new .jsonl file to write (never overwritten)")
     importer.add_argument("--source", choices=SOURCES, help="set every document's source")
+    add_schema_option(importer)
     importer.set_defaults(run=run_import)
 
     exporter = sub.add_parser("export", help="write annotation files in another tool's format")
     exporter.add_argument("paths", nargs="*", help="files or folders (default: annotations/)")
     exporter.add_argument("--format", required=True, choices=sorted(FORMATS))
     exporter.add_argument("--output", help="file to write (default: standard output); never overwritten")
+    add_schema_option(exporter)
     exporter.set_defaults(run=run_export)
 
     sampler = sub.add_parser("sample", help="draw a random sample, without its spans, for a second annotator")
@@ -66,9 +71,21 @@ def register(commands) -> None:
     agree.set_defaults(run=run_agree)
 
 
+def add_schema_option(parser) -> None:
+    parser.add_argument("--schema", type=schema_file, default=DEFAULT_SCHEMA,
+                        help="schema file the labels must belong to (default: the nine attack slots)")
+
+
+def schema_file(path: str) -> Schema:
+    try:
+        return Schema.load(path)
+    except SchemaError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def run_validate(args) -> int:
     files = annotation_files(args.paths)
-    problems = validate_files(files)
+    problems = validate_files(files, schema=args.schema)
     for problem in problems:
         print(problem)
     print(f"{len(files)} file(s), {len(problems)} problem(s)", file=sys.stderr)
@@ -77,7 +94,7 @@ def run_validate(args) -> int:
 
 def run_import(args) -> int:
     try:
-        documents = import_annotations(args.input, args.format, args.output, source=args.source)
+        documents = import_annotations(args.input, args.format, args.output, source=args.source, schema=args.schema)
     except (AnnotationError, FileExistsError, FileNotFoundError, ValueError) as error:  # MarkupError is a ValueError
         print(error, file=sys.stderr)
         return 1
@@ -150,7 +167,7 @@ def run_agree(args) -> int:
 
 def run_export(args) -> int:
     try:
-        content = export_annotations(args.format, args.paths or None)
+        content = export_annotations(args.format, args.paths or None, args.schema)
     except AnnotationError as error:
         print(error, file=sys.stderr)
         return 1

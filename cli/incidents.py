@@ -61,7 +61,7 @@ def _csv(rows: list[dict], fields: tuple[str, ...]) -> str:
 
 
 def run_incidents(args) -> int:
-    from eventslots.model.incidents import ROW_FIELDS, analyse_batch
+    from eventslots.model.incidents import ROW_FIELDS, analyse_batch, check_incident_schema
     from eventslots.model.inference import Extractor, ModelNotFoundError
     from eventslots.model.normalise import as_date
     from eventslots.model.store import ModelStoreError
@@ -71,6 +71,7 @@ def run_incidents(args) -> int:
         as_date(args.published)
         sources = _sources(args)
         extractor = Extractor.load(args.model, backend=args.backend)
+        check_incident_schema(extractor.schema)
     except (ValueError, ModelNotFoundError, ModelStoreError) as error:
         print(f"eventslots incidents: {error}", file=sys.stderr)
         return 1

@@ -32,13 +32,24 @@ def register(commands) -> None:
     server.set_defaults(run=run_serve)
 
     config = sub.add_parser("config", help="print the labelling config for a Label Studio project, derived from the schema")
+    source = config.add_mutually_exclusive_group()
+    source.add_argument("--model", help="the schema of this model directory (default: $EVENTSLOTS_MODEL or models/default, "
+                        "else the default schema)")
+    source.add_argument("--schema", help="the schema in this schema file")
     config.set_defaults(run=run_config)
 
 
 def run_config(args) -> int:
+    from eventslots.model.paths import default_model_dir
+    from eventslots.model.schema import Schema, SchemaError
     from eventslots.training.corpus.formats.labelstudio import labelstudio_config
 
-    sys.stdout.write(labelstudio_config())
+    try:
+        schema = Schema.load(args.schema) if args.schema else Schema.for_model(Path(args.model) if args.model else default_model_dir())
+    except SchemaError as error:
+        print(f"eventslots labelstudio config: {error}", file=sys.stderr)
+        return 1
+    sys.stdout.write(labelstudio_config(schema))
     return 0
 
 
@@ -57,6 +68,14 @@ def run_serve(args) -> int:
         print(f"no trained model at {model_dir}: run `eventslots train` first, or give --model", file=sys.stderr)
         return 1
     retrainer = None
+    from eventslots.model.schema import DEFAULT_SCHEMA, Schema
+
+    schema = Schema.for_model(model_dir)
+    if args.retrain and schema != DEFAULT_SCHEMA and ("--schema" not in args.retrain_args or not args.no_calibrate):
+        print(f"the model tags the {schema.name} schema: retraining needs its schema and documents, as in "
+              f"--retrain-args \"--schema FILE --annotations annotations-{schema.name} ...\" (where the backend saves "
+              "its annotations), and --no-calibrate (calibrate with `eventslots calibrate --annotations HELD-OUT`)", file=sys.stderr)
+        return 1
     if args.retrain:
         reports = reports_dir()
         reports.mkdir(parents=True, exist_ok=True)

@@ -8,7 +8,7 @@ import sys
 
 from eventslots import __version__
 
-from . import annotations, export, incidents, labelstudio, models, serving, training
+from . import annotations, export, incidents, labelstudio, models, schema, serving, training
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -22,6 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     models.register(commands)
     export.register(commands)
     labelstudio.register(commands)
+    schema.register(commands)
     return parser
 
 

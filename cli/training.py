@@ -53,6 +53,10 @@ def register(commands) -> None:
         "calibrate", help="fit span-score calibration on real-dev and store it in the model directory"
     )
     calibrator.add_argument("--model", help="model directory (default: $EVENTSLOTS_MODEL or models/default)")
+    calibrator.add_argument(
+        "--annotations", nargs="*",
+        help="held-out annotation files to fit on instead of real-dev (needed for a model of another schema; never its training files)",
+    )
     calibrator.set_defaults(run=run_calibrate)
 
     cross = commands.add_parser("crossval", help="leave-one-document-out cross-validation over the real articles")
@@ -107,7 +111,7 @@ def run_evaluate(args) -> int:
     args.report_dir = args.report_dir or "reports/evaluate"
     try:
         result = evaluate_model(args.model, args.annotations or None, args.report_dir, _command_line(), args.backend)
-    except (AnnotationError, ModelNotFoundError) as error:
+    except (AnnotationError, ModelNotFoundError, ValueError) as error:
         print(f"eventslots evaluate: {error}", file=sys.stderr)
         return 1
     from eventslots.training.report import per_label_table, summary_table
@@ -150,7 +154,7 @@ def run_calibrate(args) -> int:
     from eventslots.training.jobs import calibrate_model
 
     try:
-        result = calibrate_model(args.model)
+        result = calibrate_model(args.model, annotation_paths=args.annotations)
     except (AnnotationError, ModelNotFoundError, ValueError) as error:
         print(f"eventslots calibrate: {error}", file=sys.stderr)
         return 1

@@ -34,6 +34,8 @@ _PUBLIC = {
     "Incident": "eventslots.model.incidents",
     "LABELS": "eventslots.model.schema",
     "LABEL_NAMES": "eventslots.model.schema",
+    "Schema": "eventslots.model.schema",
+    "load_schema": "eventslots.model.schema",
 }
 
 __all__ = sorted(_PUBLIC) + ["__version__"]

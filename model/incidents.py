@@ -103,6 +103,17 @@ def build_incidents(
     return incidents
 
 
+def has_incident_slots(schema) -> bool:
+    """Whether a model of ``schema`` tags the attack slots that incident records are built from."""
+    return set(LABEL_NAMES) <= set(schema.label_names)
+
+
+def check_incident_schema(schema) -> None:
+    if not has_incident_slots(schema):
+        raise ValueError(f"incident records are built from the attack schema's slots ({', '.join(LABEL_NAMES)}); "
+                         f"this model tags the {schema.name} schema ({', '.join(schema.label_names)})")
+
+
 def extract_incidents(text: str, published: str | date | datetime | None = None, extractor=None, grouping: str = "learned",
                       min_score: float | None = None) -> list[Incident]:
     """Incident records of ``text``: one per attack, in order of first mention.
@@ -135,6 +146,7 @@ def analyse_batch(
     else:
         bases = [as_date(published)] * len(texts)
     extractor = extractor or default_extractor()
+    check_incident_schema(extractor.schema)
     scorer = extractor.grouping if grouping == "learned" else None
     if grouping == "learned" and scorer is None:
         log.warning("this model has no learned incident grouping (run `eventslots train-incidents`); using the rule baseline")

@@ -25,7 +25,7 @@ from .calibration import Calibration
 from .decoding import viterbi
 from .grouping import PairScorer
 from .paths import MODEL_ENV, default_model_dir
-from .schema import TAGS
+from .schema import DEFAULT_SCHEMA, Schema, SchemaError
 from .spans import Span
 from .store import SETTINGS_FILE, BrokenModelError, check_complete, weights_file
 from .tagging import tags_to_spans, word_tokens
@@ -69,6 +69,7 @@ class Extractor:
         calibration: Calibration | None = None,
         grouping=None,
         context_tokens: int | None = DEFAULT_CONTEXT_TOKENS,
+        schema: Schema = DEFAULT_SCHEMA,
     ):
         self.tagger = model if isinstance(model, OnnxTagger) else TorchTagger(model)
         self.backend = self.tagger.backend
@@ -83,6 +84,10 @@ class Extractor:
         # The learned incident grouping (model.grouping.PairScorer) where the directory has one.
         self.grouping = grouping
         self.tags = list(self.tagger.tags)
+        # The labels this model tags, with their descriptions and colours (the app's legend, Label Studio's config).
+        if list(schema.tags) != self.tags:
+            raise ValueError(f"the model's tags ({', '.join(self.tags)}) are not the {schema.name} schema's; pass its schema")
+        self.schema = schema
         self._lock = threading.Lock()
 
     @classmethod
@@ -99,13 +104,18 @@ class Extractor:
         path = Path(path) if path is not None else default_model_dir()
         backend = check_backend(backend) if backend else default_backend(path)
         require_model(path)
-        check_complete(path, TAGS, weights=backend == "torch")
+        try:
+            schema = Schema.for_model(path)
+        except SchemaError as error:
+            raise BrokenModelError(str(error)) from None
+        check_complete(path, schema.tags, weights=backend == "torch")
         settings = {}
         if (path / SETTINGS_FILE).exists():
             training = json.loads((path / SETTINGS_FILE).read_text(encoding="utf-8")).get("config", {})
             settings = {k: training[k] for k in ("window_tokens", "stride_tokens") if k in training}
         settings["calibration"] = Calibration.load(path) if calibrated else None
         settings["grouping"] = PairScorer.load(path)
+        settings["schema"] = schema
         settings.update(overrides)
         if backend != "torch":
             tagger, tokenizer = load_onnx(path, backend, threads)

@@ -277,7 +277,7 @@ def onnx_file(path: Path, backend: str) -> Path:
 
 def check_complete(path: Path, expected_tags: list[str], weights: bool = True) -> None:
     """Raise BrokenModelError naming the file when ``path`` lacks what loading needs, or its labels
-    are not this schema's tags."""
+    are not its schema's tags (``schema.json``, or the default schema for runs without one)."""
     path = Path(path)
     config_file = path / "config.json"
     try:
@@ -293,7 +293,7 @@ def check_complete(path: Path, expected_tags: list[str], weights: bool = True) -
     tags = [labels.get(str(i), labels.get(i)) for i in range(len(labels))]
     if tags != list(expected_tags):
         raise BrokenModelError(
-            f"{config_file}: its labels ({', '.join(map(str, tags)) or 'none'}) are not this version's tags "
+            f"{config_file}: its labels ({', '.join(map(str, tags)) or 'none'}) are not the tags of the model's schema "
             f"({', '.join(expected_tags)}); retrain the model with `eventslots train`"
         )
 

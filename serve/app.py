@@ -11,11 +11,11 @@ from pathlib import Path
 import gradio as gr
 
 from eventslots.model import store
-from eventslots.model.incidents import ROW_FIELDS, analyse_batch
+from eventslots.model.incidents import ROW_FIELDS, analyse_batch, has_incident_slots
 from eventslots.model.inference import Extractor, ModelNotFoundError
 from eventslots.model.normalise import as_date
 from eventslots.model.paths import SEEDS_DIR
-from eventslots.model.schema import COLOURS, LABEL_NAMES, LABELS
+from eventslots.model.schema import DEFAULT_SCHEMA, Schema, SchemaError
 from eventslots.model.spans import Span
 
 from .holder import ModelHolder
@@ -24,6 +24,7 @@ from .editing import (
     TABLE_HEADERS,
     EditError,
     add_span,
+    corrections_root,
     from_highlight,
     from_table,
     highlight_pairs,
@@ -73,8 +74,8 @@ def check_article(text: str | None) -> str:
     return text
 
 
-def outputs_for(text: str, spans: list[Span], note: str):
-    counts = {label: sum(s.label == label for s in spans) for label in LABEL_NAMES}
+def outputs_for(text: str, spans: list[Span], note: str, schema: Schema = DEFAULT_SCHEMA):
+    counts = {label: sum(s.label == label for s in spans) for label in schema.label_names}
     summary = ", ".join(f"{n} {label}" for label, n in counts.items() if n) or "no slots"
     return (
         to_highlight(text, spans),
@@ -105,6 +106,15 @@ def write_incidents_csv(rows: list[dict], folder: Path) -> Path:
 def build_app(model_dir: str | Path | None = None, annotations_dir: str | Path | None = None, backend: str | None = None) -> gr.Blocks:
     holder = ModelHolder(model_dir, backend)
     downloads = Path(tempfile.mkdtemp(prefix="eventslots-incidents-"))
+    try:
+        # The page is built for the model's labels (legend, colours, label box); a model of another
+        # schema published later shows after a restart.
+        schema = Schema.for_model(holder.location)
+    except SchemaError as error:
+        log.warning("the model's schema cannot be read (%s): the page shows the default labels", error)
+        schema = DEFAULT_SCHEMA
+    # Incident records are built from the attack slots; a model of another schema has none.
+    with_incidents = has_incident_slots(schema)
 
     def model() -> Extractor:
         """The loaded model, or a message on the page saying what to do (the log names a broken file)."""
@@ -128,7 +138,7 @@ def build_app(model_dir: str | Path | None = None, annotations_dir: str | Path |
     def incidents_for(state, published):
         """The incidents table of the spans shown (edited or extracted), and its CSV download."""
         text = (state or {}).get("text", "")
-        if not text:
+        if not text or not with_incidents:
             return [], gr.update(value=None, interactive=False)
         _, records = records_of(text, _spans(state), published)
         rows = [r.to_row() for r in records]
@@ -137,24 +147,26 @@ def build_app(model_dir: str | Path | None = None, annotations_dir: str | Path |
     def incidents_api(text: str, published: str = "") -> list[dict]:
         """Incident records of an article (``extract_incidents``): values, slots and spans of each attack."""
         text = check_article(text)
+        if not with_incidents:
+            raise user_error(f"Incident records need the attack slots; this model tags the {schema.name} schema.", title="No incidents")
         return [r.to_dict() for r in records_of(text, None, published)[1]]
 
     def extract(text, min_score=0.0):
         text = check_article(text)
         # 0 leaves the choice to the model: its calibrated threshold and trigger gate, if it has them.
         spans = model().predict(text, float(min_score) if min_score else None)
-        return outputs_for(text, spans, "Extracted.")
+        return outputs_for(text, spans, "Extracted.", schema)
 
     def edited_highlight(value, selection_label, state):
         text = (state or {}).get("text", "")
         try:
-            spans = from_highlight(value, text, _spans(state), selection_label)
+            spans = from_highlight(value, text, _spans(state), selection_label, schema)
         except EditError as error:
             return gr.skip(), gr.skip(), gr.skip(), f"⚠️ {error}", gr.skip()
         if [(s.start, s.end, s.label) for s in spans] == [(s.start, s.end, s.label) for s in _spans(state)]:
             # The change came from the app itself (a new extraction), not from the user.
             return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
-        highlight, table, data, note, new_state = outputs_for(text, spans, "Edited.")
+        highlight, table, data, note, new_state = outputs_for(text, spans, "Edited.", schema)
         # Redrawn only when a selection took the Label box's label; otherwise the widget already shows it.
         selected = any(label and str(label).upper() == SELECTION_PLACEHOLDER for _, label in highlight_pairs(value))
         return (highlight if selected else gr.skip()), table, data, note, new_state
@@ -162,10 +174,10 @@ def build_app(model_dir: str | Path | None = None, annotations_dir: str | Path |
     def edited_table(rows, state):
         text = (state or {}).get("text", "")
         try:
-            spans = from_table(rows, text)
+            spans = from_table(rows, text, schema)
         except EditError as error:
             return gr.skip(), gr.skip(), f"⚠️ {error}", gr.skip()
-        highlight, _, data, note, new_state = outputs_for(text, spans, "Edited.")
+        highlight, _, data, note, new_state = outputs_for(text, spans, "Edited.", schema)
         return highlight, data, note, new_state
 
     def added(label, surface, occurrence, state):
@@ -173,30 +185,33 @@ def build_app(model_dir: str | Path | None = None, annotations_dir: str | Path |
         if not text:
             raise user_error("Extract an article first.", title="Nothing to correct")
         try:
-            spans = add_span(text, _spans(state), label, surface or "", int(occurrence or 1))
+            spans = add_span(text, _spans(state), label, surface or "", int(occurrence or 1), schema)
         except EditError as error:
             raise user_error(str(error), title="Span not added")
-        return outputs_for(text, spans, f"Added {label} {surface.strip()!r}.")
+        return outputs_for(text, spans, f"Added {label} {surface.strip()!r}.", schema)
 
     def saved(name, state):
         text = (state or {}).get("text", "")
         try:
-            path = save_correction(text, _spans(state), name or "", annotations_dir)
+            path = save_correction(text, _spans(state), name or "", corrections_root(annotations_dir, schema), schema=schema)
         except EditError as error:
             gr.Warning(str(error), title="Not saved")
             # Replaces any earlier success: the page never says saved when this save failed.
             return f"⚠️ Not saved: {error}"
         log.info("saved a correction to %s", path)
         # The user sees where it lives in the workspace, not the server's absolute path.
-        return f"✅ Saved **annotations/{path.parent.name}/{path.name}** ({len(_spans(state))} spans). Run `eventslots train` to learn from it."
+        return f"✅ Saved **{path.parent.parent.name}/{path.parent.name}/{path.name}** ({len(_spans(state))} spans). Run `eventslots train` to learn from it."
 
-    legend = " · ".join(f"**{l.name}**: {l.meaning}" for l in LABELS)
+    legend = " · ".join(f"**{l.name}**: {l.description}" for l in schema.labels)
     examples, example_labels = seed_examples()
-    with gr.Blocks(title="eventslots: attack-event slots") as demo:
-        gr.Markdown(
-            "# eventslots\nPaste an English news article about an attack; the tagger marks who attacked, "
-            "with what, at what target, where, when, who intercepted it, and the casualties and damage."
-        )
+    introduction = (
+        "Paste an English news article about an attack; the tagger marks who attacked, "
+        "with what, at what target, where, when, who intercepted it, and the casualties and damage."
+        if schema == DEFAULT_SCHEMA else
+        f"Paste an article; this model tags the {schema.name} schema's slots ({', '.join(schema.label_names)}). {schema.description}"
+    )
+    with gr.Blocks(title=f"eventslots: {schema.name} slots") as demo:
+        gr.Markdown(f"# eventslots\n{introduction}", elem_id="introduction")
         state = gr.State({"text": "", "spans": []})
         with gr.Row():
             with gr.Column(scale=2):
@@ -223,14 +238,15 @@ def build_app(model_dir: str | Path | None = None, annotations_dir: str | Path |
                 model_info = gr.Markdown("", elem_id="model-info")
                 highlighted = gr.HighlightedText(
                     label="Slots (select text to add a span, click a span to relabel or remove it)",
-                    color_map=COLOURS, show_legend=True, combine_adjacent=False, interactive=True, elem_id="highlighted",
+                    color_map=dict(schema.colours), show_legend=True, combine_adjacent=False, interactive=True, elem_id="highlighted",
                 )
                 gr.Markdown(legend, elem_id="legend-note")
                 incidents_table = gr.Dataframe(
-                    headers=list(ROW_FIELDS), interactive=False, wrap=True, elem_id="incidents-table",
+                    headers=list(ROW_FIELDS), interactive=False, wrap=True, elem_id="incidents-table", visible=with_incidents,
                     label="Incidents: one row per attack, from the spans above (counts with >= are 'at least')",
                 )
-                incidents_csv = gr.DownloadButton("Download incidents (CSV)", value=None, interactive=False, elem_id="incidents-csv")
+                incidents_csv = gr.DownloadButton("Download incidents (CSV)", value=None, interactive=False, elem_id="incidents-csv",
+                                                  visible=with_incidents)
         with gr.Tabs():
             with gr.Tab("Spans"):
                 table = gr.Dataframe(
@@ -241,7 +257,7 @@ def build_app(model_dir: str | Path | None = None, annotations_dir: str | Path |
                 as_json = gr.JSON(label="predict() output")
         with gr.Accordion("Correct and save as a training annotation", open=True):
             with gr.Row():
-                add_label = gr.Dropdown(choices=list(LABEL_NAMES), label="Label", elem_id="add-label")
+                add_label = gr.Dropdown(choices=list(schema.label_names), label="Label", elem_id="add-label")
                 add_text = gr.Textbox(label="Exact words to tag", elem_id="add-text")
                 add_occurrence = gr.Number(value=1, precision=0, minimum=1, label="Occurrence", elem_id="add-occurrence")
                 add_button = gr.Button("Add span", elem_id="add-span")

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from eventslots.model.paths import corpus_roots, workspace_annotations_dir
-from eventslots.model.schema import LABEL_NAMES
+from eventslots.model.schema import DEFAULT_SCHEMA, Schema
 from eventslots.model.spans import Span
 from eventslots.training.corpus import Document, write_new_file
 from eventslots.training.corpus.formats import existing_ids
@@ -54,7 +54,15 @@ def highlight_pairs(value) -> list[tuple[str, str | None]]:
     return [(item[0], item[1]) if not isinstance(item, dict) else (item["token"], item.get("class_or_confidence")) for item in value]
 
 
-def from_highlight(value, text: str, previous: Sequence[Span] = (), selection_label: str | None = None) -> list[Span]:
+def schema_label(label: object, schema: Schema) -> str | None:
+    """The schema's spelling of ``label`` typed in any case ("perpind" -> "PerpInd"), or None."""
+    typed = str(label or "").strip()
+    return next((name for name in schema.label_names if name.upper() == typed.upper()), None)
+
+
+def from_highlight(
+    value, text: str, previous: Sequence[Span] = (), selection_label: str | None = None, schema: Schema = DEFAULT_SCHEMA
+) -> list[Span]:
     """Spans from the (edited) highlighted text: a list of ``(substring, label)`` pairs or the dict form.
 
     Words just selected (Gradio's placeholder label) take ``selection_label``, the label chosen in the
@@ -71,16 +79,17 @@ def from_highlight(value, text: str, previous: Sequence[Span] = (), selection_la
         cursor = end
         if label in (None, "", "O"):
             continue
-        label = str(label).strip().upper()
-        if label == SELECTION_PLACEHOLDER and label not in LABEL_NAMES:
-            if selection_label not in LABEL_NAMES:
+        names = ", ".join(schema.label_names)
+        typed, label = str(label).strip(), schema_label(label, schema)
+        if label is None and typed.upper() == SELECTION_PLACEHOLDER:
+            label = schema_label(selection_label, schema)
+            if label is None:
                 raise EditError(
-                    f"Type a label for the selected words ({', '.join(LABEL_NAMES)}) and press Enter, "
+                    f"Type a label for the selected words ({names}) and press Enter, "
                     "or choose one in the Label box below and select them again."
                 )
-            label = selection_label
-        if label not in LABEL_NAMES:
-            raise EditError(f"Unknown label {label!r}: use one of {', '.join(LABEL_NAMES)}.")
+        if label is None:
+            raise EditError(f"Unknown label {typed!r}: use one of {names}.")
         start, end = tidy_span(text, start, end)
         if start < end:
             spans.append(Span(start, end, label, text[start:end], scores.get((start, end, label), 1.0)))
@@ -100,7 +109,7 @@ def to_table(spans: Iterable[Span]) -> list[list]:
     return [[s.label, s.text, round(s.score, 3), s.start, s.end] for s in sorted(spans)]
 
 
-def from_table(rows, text: str) -> list[Span]:
+def from_table(rows, text: str, schema: Schema = DEFAULT_SCHEMA) -> list[Span]:
     """Spans from the edited table: a row with an empty label is deleted; offsets win over the text column."""
     if rows is None:
         return []
@@ -108,11 +117,12 @@ def from_table(rows, text: str) -> list[Span]:
         rows = rows.values.tolist()
     spans = []
     for number, row in enumerate(rows, start=1):
-        label = str(row[0] or "").strip().upper()
-        if not label or label == "NAN":
+        typed = str(row[0] or "").strip()
+        if not typed or typed.upper() == "NAN":
             continue
-        if label not in LABEL_NAMES:
-            raise EditError(f"Row {number}: unknown label {label!r}: use one of {', '.join(LABEL_NAMES)}.")
+        label = schema_label(typed, schema)
+        if label is None:
+            raise EditError(f"Row {number}: unknown label {typed!r}: use one of {', '.join(schema.label_names)}.")
         try:
             start, end = int(row[3]), int(row[4])
         except (TypeError, ValueError):
@@ -127,11 +137,14 @@ def from_table(rows, text: str) -> list[Span]:
     return resolve_overlaps(spans)
 
 
-def add_span(text: str, spans: Sequence[Span], label: str, surface: str, occurrence: int = 1) -> list[Span]:
+def add_span(
+    text: str, spans: Sequence[Span], label: str, surface: str, occurrence: int = 1, schema: Schema = DEFAULT_SCHEMA
+) -> list[Span]:
     """Add ``label`` on the ``occurrence``-th whole-word match of ``surface``."""
     surface = surface.strip()
-    if label not in LABEL_NAMES:
-        raise EditError(f"Choose a label: one of {', '.join(LABEL_NAMES)}.")
+    label = schema_label(label, schema)
+    if label is None:
+        raise EditError(f"Choose a label: one of {', '.join(schema.label_names)}.")
     if not surface:
         raise EditError("Type the exact words of the span to add.")
     matches = [
@@ -150,19 +163,27 @@ def slug(name: str) -> str:
     return "-".join(words)[:60].strip("-")
 
 
-def save_correction(
-    text: str, spans: Sequence[Span], name: str, annotations_dir: str | Path | None = None, meta: dict | None = None
-) -> Path:
-    """Validate and write a new file ``annotations/user/<date>-<name>.jsonl``; never overwrites.
+def corrections_root(annotations_dir: str | Path | None, schema: Schema = DEFAULT_SCHEMA) -> Path:
+    """Where corrections are saved: ``annotations/`` for the default schema; for another, a folder of
+    its own beside it (``annotations-<schema>/``), since every file under ``annotations/`` is in the
+    default schema's training corpus. Train on it with ``--schema FILE --annotations annotations-<schema>``."""
+    root = Path(annotations_dir) if annotations_dir else workspace_annotations_dir()
+    return root if schema == DEFAULT_SCHEMA else root.with_name(f"{root.name}-{schema.name}")
 
-    ``meta`` says where the annotation came from (default: the app)."""
+
+def save_correction(
+    text: str, spans: Sequence[Span], name: str, annotations_dir: str | Path | None = None, meta: dict | None = None,
+    schema: Schema = DEFAULT_SCHEMA,
+) -> Path:
+    """Validate against ``schema`` and write a new file ``<annotations_dir>/user/<date>-<name>.jsonl`` (default:
+    under ``corrections_root``); never overwrites. ``meta`` says where the annotation came from (default: the app)."""
     if not text.strip():
         raise EditError("There is no article to save; paste one and press Extract first.")
     base = slug(name) or slug(text[:60])
     if not base:
         raise EditError("Give the annotation a name made of letters or digits.")
     stem = f"{time.strftime('%Y-%m-%d')}-{base}"
-    annotations_dir = Path(annotations_dir) if annotations_dir else workspace_annotations_dir()
+    annotations_dir = Path(annotations_dir) if annotations_dir else corrections_root(None, schema)
     path = annotations_dir / USER_DIR_NAME / f"{stem}.jsonl"
     document = Document(
         f"user-{stem}",
@@ -171,12 +192,12 @@ def save_correction(
         "user",
         {**(meta or {"saved_from": "eventslots app"}), "saved_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")},
     )
-    problems = [f"{span}: {message}" for span, message in check_record(document.to_json())]
+    problems = [f"{span}: {message}" for span, message in check_record(document.to_json(), schema=schema)]
     if problems:
         raise EditError("Not saved; fix these first: " + "; ".join(problems))
     if path.exists():
         raise EditError(f"{path.name} already exists in annotations/{path.parent.name}; choose another name (nothing was overwritten).")
-    taken = existing_ids(corpus_roots(annotations_dir))
+    taken = existing_ids(corpus_roots(annotations_dir) if schema == DEFAULT_SCHEMA else [annotations_dir])
     if document.id in taken:
         raise EditError(f"The id {document.id} is already used in {Path(str(taken[document.id]).split(':')[0]).name}; choose another name.")
     try:

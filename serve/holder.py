@@ -14,6 +14,7 @@ from eventslots.model import store
 from eventslots.model.backends import default_backend
 from eventslots.model.inference import Extractor
 from eventslots.model.paths import default_model_dir
+from eventslots.model.schema import Schema
 
 log = logging.getLogger("eventslots.serve")
 
@@ -46,6 +47,10 @@ class ModelHolder:
                     log.info("loaded the newly published run %s", version[0].name)
                 self._version = version
             return self._extractor, self._version[0].name
+
+    def schema(self) -> Schema:
+        """The schema of the model directory, read without loading the model."""
+        return Schema.for_model(self.location)
 
     def describe(self) -> str:
         """Which run the app uses, for the page (no server paths)."""

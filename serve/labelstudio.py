@@ -45,12 +45,12 @@ from starlette.concurrency import run_in_threadpool
 
 from eventslots.model import store
 from eventslots.model.paths import workspace_annotations_dir
-from eventslots.model.schema import LABEL_NAMES
+from eventslots.model.schema import DEFAULT_SCHEMA, Schema
 from eventslots.training.corpus import AnnotationError
 from eventslots.training.corpus.formats.labelstudio import ConfigNames, config_names, prediction, task_document
 from eventslots.training.corpus.validation import Problem
 
-from .editing import USER_DIR_NAME, EditError, save_correction
+from .editing import USER_DIR_NAME, EditError, corrections_root, save_correction
 from .holder import ModelHolder
 
 log = logging.getLogger("eventslots.labelstudio")
@@ -95,19 +95,19 @@ def model_version(holder: ModelHolder) -> str | None:
     return store.run_name(holder.location)
 
 
-def check_config(label_config: str | None) -> ConfigNames:
-    names = config_names(label_config)
-    if label_config and not set(names.labels) & set(LABEL_NAMES):
+def check_config(label_config: str | None, schema: Schema) -> ConfigNames:
+    names = config_names(label_config, schema)
+    if label_config and not set(names.labels) & set(schema.label_names):
         raise ProtocolError(
-            "the project's labelling config has no label of this model's schema "
-            f"({', '.join(LABEL_NAMES)}); paste the output of `eventslots labelstudio config` into the project's settings"
+            f"the project's labelling config has no label of this model's {schema.name} schema "
+            f"({', '.join(schema.label_names)}); paste the output of `eventslots labelstudio config` into the project's settings"
         )
     return names
 
 
 def predict_tasks(holder: ModelHolder, tasks: Sequence[dict], label_config: str | None) -> dict:
     """The ``/predict`` answer: one prediction per task, in the order given."""
-    names = check_config(label_config)
+    names = check_config(label_config, holder.schema())
     texts = []
     for number, task in enumerate(tasks, start=1):
         data = task.get("data") if isinstance(task, dict) else None
@@ -148,15 +148,15 @@ def _supersede(paths: Sequence[Path], user_dir: Path) -> list[str]:
     return moved
 
 
-def save_annotation(task: dict, annotation: dict, project: dict | None, annotations_dir: Path) -> dict:
-    """Save one Label Studio annotation as a new annotation file; returns what was done."""
+def save_annotation(task: dict, annotation: dict, project: dict | None, annotations_dir: Path, schema: Schema) -> dict:
+    """Save one Label Studio annotation (in ``schema``) as a new annotation file under ``annotations_dir``; returns what was done."""
     if not isinstance(task, dict) or not isinstance(annotation, dict):
         raise ProtocolError("the event has no task or annotation object")
     project = project if isinstance(project, dict) else {}
     project_id, task_id, annotation_id = project.get("id", "0"), task.get("id", "0"), annotation.get("id", "0")
     if annotation.get("was_cancelled"):
         return {"task": task_id, "annotation": annotation_id, "status": "skipped (the annotator cancelled the task)"}
-    names = check_config(project.get("label_config"))
+    names = check_config(project.get("label_config"), schema)
     where = Problem("Label Studio", 0, f"task {task_id}", "", "")
     try:
         document = task_document(task, annotation, where, names)
@@ -171,7 +171,7 @@ def save_annotation(task: dict, annotation: dict, project: dict | None, annotati
     if isinstance(document.meta, dict):
         meta = {**document.meta, **meta}
     try:
-        path = save_correction(document.text, document.spans, name, annotations_dir, meta)
+        path = save_correction(document.text, document.spans, name, annotations_dir, meta, schema)
     except EditError as error:
         raise ProtocolError(str(error)) from None
     superseded = _supersede(older, user_dir)
@@ -192,8 +192,11 @@ def delete_annotations(annotations: Sequence[dict], project: dict | None, annota
     return _supersede(sorted(set(paths)), user_dir)
 
 
-def handle_event(payload: dict, annotations_dir: Path, retrainer=None) -> dict:
-    """The ``/webhook`` answer to one Label Studio event."""
+def handle_event(payload: dict, annotations_dir: Path, retrainer=None, schema: Schema | None = None) -> dict:
+    """The ``/webhook`` answer to one Label Studio event; annotations in ``schema`` (default: the default
+    schema) are saved under ``corrections_root(annotations_dir, schema)``."""
+    schema = schema or DEFAULT_SCHEMA
+    annotations_dir = corrections_root(annotations_dir, schema)
     if not isinstance(payload, dict) or "action" not in payload:
         raise ProtocolError("a webhook event is a JSON object with an 'action'")
     action = payload["action"]
@@ -205,7 +208,7 @@ def handle_event(payload: dict, annotations_dir: Path, retrainer=None) -> dict:
             pairs = [(by_id.get(a.get("task")) if isinstance(a, dict) else None, a) for a in annotations or []]
         else:
             pairs = [(tasks, annotations)]
-        answer["saved"] = [save_annotation(task, annotation, payload.get("project"), annotations_dir) for task, annotation in pairs]
+        answer["saved"] = [save_annotation(task, annotation, payload.get("project"), annotations_dir, schema) for task, annotation in pairs]
         if retrainer is not None and any(s["status"] == "saved" for s in answer["saved"]):
             answer["retraining"] = retrainer.request()
     elif action == "ANNOTATIONS_DELETED":
@@ -275,7 +278,7 @@ def build_backend(
     @app.post("/setup")
     async def setup(request: Request):
         payload = await body(request)
-        check_config(payload.get("schema"))
+        check_config(payload.get("schema"), holder.schema())
         return {"model_version": model_version(holder)}
 
     @app.post("/predict")
@@ -288,7 +291,7 @@ def build_backend(
 
     @app.post("/webhook")
     async def webhook(request: Request):
-        return handle_event(await body(request), annotations, retrainer)
+        return handle_event(await body(request), annotations, retrainer, holder.schema())
 
     @app.post("/train")
     async def train(request: Request):

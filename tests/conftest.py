@@ -106,3 +106,36 @@ def muc4_dir() -> Path:
     if not (root / "muc4").is_dir():
         pytest.skip(f"{root / 'muc4'} is missing: the MUC-4 data and reference predictions are not available")
     return root / "muc4"
+
+
+MUC4_SCHEMA = Path(__file__).resolve().parent.parent / "benchmarks" / "muc4" / "schema.json"
+
+
+@pytest.fixture(scope="session")
+def muc4_model_dir(tmp_path_factory) -> Path:
+    """A tiny model of another schema: the MUC-4 schema file, trained for a few steps on four short
+    MUC-4 documents (``fixtures/muc4-tiny.jsonl``), through the same job as ``eventslots train --schema``."""
+    from eventslots.training.config import TrainingConfig
+    from eventslots.training.jobs import train_and_save
+
+    output = tmp_path_factory.mktemp("models") / "muc4"
+    config = TrainingConfig(sources="user", schema=str(MUC4_SCHEMA), **TINY_CONFIG)
+    train_and_save(config, output, [str(FIXTURES / "muc4-tiny.jsonl")], progress=False, max_steps=TINY_STEPS)
+    return output
+
+
+@pytest.fixture(scope="session")
+def muc4_app(muc4_model_dir, tmp_path_factory):
+    """The real app serving the MUC-4 model: (url, the annotations folder it was given)."""
+    import socket
+
+    from eventslots.serve.app import build_app, launch
+
+    annotations = tmp_path_factory.mktemp("workspace") / "annotations"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    demo = build_app(muc4_model_dir, annotations_dir=annotations)
+    launch(demo, "127.0.0.1", port, block=False)
+    yield f"http://127.0.0.1:{port}/", annotations
+    demo.close()

@@ -180,3 +180,25 @@ def test_paste_extract_correct_and_save(page, app_url, user_annotations, extract
     assert "already exists in annotations/user" in page.locator("#saved-status").inner_text()
     assert str(user_annotations) not in page.content()  # no server paths on the page
     assert saved.read_bytes() == before
+
+
+def test_a_model_of_another_schema_shows_its_labels(page, muc4_app, muc4_model_dir):
+    """The MUC-4 model in the app: its five labels in the legend and the label box, its spans highlighted."""
+    from eventslots.model.inference import Extractor
+
+    url, _ = muc4_app
+    extractor = Extractor.load(muc4_model_dir)
+    labels = list(extractor.schema.label_names)
+    article = load_documents([REPO_ROOT / "tests" / "fixtures" / "muc4-tiny.jsonl"], schema=extractor.schema)[3].text
+    page.goto(url)
+    wait_for_text(page, "#legend-note", "PerpOrg")
+    assert all(f"{label}:" in page.locator("#legend-note").inner_text() for label in labels)
+    page.locator("#article textarea").fill(article)
+    page.locator("#extract").click()
+    wait_for_text(page, "#status", "Extracted.")
+    predicted = extractor.predict(article)
+    assert page.locator("#highlighted .token.highlighted").count() == len(predicted) > 0
+    assert set(page.locator("#highlighted .legend-item").all_inner_texts()) == set(labels)
+    assert not page.locator("#incidents-table").is_visible()
+    page.locator("#add-label input").click()
+    assert [o.replace("✓", "").strip() for o in page.get_by_role("option").all_inner_texts()] == labels

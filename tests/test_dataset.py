@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from eventslots.model.schema import ID2LABEL
+from eventslots.model.schema import DEFAULT_SCHEMA
 from eventslots.model.tagging import tags_to_spans
 from eventslots.training.dataset import IGNORE, build_dataset, fold_count, fold_split
 
@@ -40,7 +40,7 @@ def test_windows_cover_every_character_and_return_every_span(seed_documents, tok
                 if label == IGNORE:
                     continue
                 covered.update(range(start, end))
-                token_tags[(start, end)] = ID2LABEL[label]
+                token_tags[(start, end)] = DEFAULT_SCHEMA.id2label[label]
         assert all(i in covered for i, c in enumerate(document.text) if not c.isspace())
         tokens = sorted(token_tags)
         # A word's tag is its first sub-word's; continuation sub-words carry I- of the same span.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from eventslots.model.schema import markdown_table
+from eventslots.model.schema import DEFAULT_SCHEMA
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -13,7 +13,7 @@ README = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
 
 
 def test_readme_label_table_is_the_schema():
-    assert markdown_table() in README
+    assert DEFAULT_SCHEMA.markdown_table() in README
 
 
 def test_ci_runs_the_readme_test_command():

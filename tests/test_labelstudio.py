@@ -63,13 +63,13 @@ def expected_spans(extractor, text: str) -> list[tuple]:
 
 def test_config_is_derived_from_the_schema_and_read_back(capsys):
     from eventslots.cli.main import main
-    from eventslots.model.schema import COLOURS, LABEL_NAMES
+    from eventslots.model.schema import DEFAULT_SCHEMA, LABEL_NAMES
     from eventslots.training.corpus.formats.labelstudio import ConfigNames, config_names
 
     assert main(["labelstudio", "config"]) == 0
     printed = capsys.readouterr().out
     assert printed == CONFIG and config_names(printed) == ConfigNames() and config_names(printed).labels == LABEL_NAMES
-    assert all(f'value="{label}" background="{COLOURS[label]}"' in printed for label in LABEL_NAMES)
+    assert all(f'value="{label}" background="{DEFAULT_SCHEMA.colours[label]}"' in printed for label in LABEL_NAMES)
     assert config_names("<View><broken") == ConfigNames()
 
 

@@ -51,7 +51,7 @@ def test_every_occurrence_is_tagged_and_a_mention_inside_a_word_is_not(tmp_path)
     (record,), stats = convert.to_documents(path)
     assert _spans(record) == [("PerpOrg", "army"), ("PerpOrg", "army")]
     assert [s["start"] for s in record["spans"]] == [20, 34]
-    assert record["id"] == "TST3-MUC4-0001" and record["source"] == "muc4-grit"
+    assert record["id"] == "TST3-MUC4-0001" and record["source"] == "user" and record["meta"]["corpus"] == "muc4-grit"
     assert record["meta"] == {"corpus": "muc4-grit", "split": "test"}
     assert all(text[s["start"]:s["end"]] == s["text"] for s in record["spans"])
     # The given offsets both sit inside words ("armys", "soldiers"); "soldier" has no other occurrence.

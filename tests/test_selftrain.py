@@ -5,7 +5,7 @@ import json
 import pytest
 
 from eventslots.model.paths import shared_data_dir
-from eventslots.model.schema import LABEL_NAMES
+from eventslots.model.schema import DEFAULT_SCHEMA, LABEL_NAMES
 from eventslots.training.corpus.auxiliary import Partial, load_auxiliary
 from eventslots.training.config import TrainingConfig
 from eventslots.training.corpus import AnnotationError, Document
@@ -19,9 +19,9 @@ TEXT = "Rebels fired two rockets at the airport in Kandahar on Monday, police sa
 def test_unsure_regions_teach_nothing_and_the_rest_is_taught(tokenizer):
     document = Document.from_json({"id": "x", "source": "auxiliary", "text": TEXT, "spans": []})
     config = TrainingConfig()
-    full = training_rows([document], tokenizer, config)[0]["labels"]
+    full = training_rows([document], tokenizer, config, DEFAULT_SCHEMA)[0]["labels"]
     unsure = TEXT.index("two rockets"), TEXT.index("two rockets") + len("two rockets")
-    partial = training_rows([], tokenizer, config, [Partial(document, [], [unsure])])[0]
+    partial = training_rows([], tokenizer, config, DEFAULT_SCHEMA, [Partial(document, [], [unsure])])[0]
     ignored = [i for i, (a, b) in enumerate(zip(full, partial["labels"])) if a != b]
     assert ignored and all(partial["labels"][i] == IGNORE for i in ignored)
     # exactly the sub-words of "two rockets" (3 here: two, rocket, ##s) stop teaching O; their neighbours still do

@@ -17,8 +17,8 @@ from eventslots.model.spans import Span
 
 from .corpus import Document
 
-# Triggers carry the event's wording; swapping them would make nonsense.
-SWAPPED_LABELS = ("ATTACKER", "WEAPON", "TARGET", "LOCATION", "TIME", "INTERCEPTOR", "CASUALTIES", "DAMAGE")
+# Every slot is swapped but the attack schema's TRIGGER: triggers carry the event's wording, and swapping them makes nonsense.
+KEPT_LABELS = ("TRIGGER",)
 SWAP_PROBABILITY = 0.5
 
 
@@ -27,7 +27,7 @@ def filler_pool(documents: Sequence[Document]) -> dict[str, list[tuple[str, str]
     pool: dict[str, set[tuple[str, str]]] = defaultdict(set)
     for document in documents:
         for span in document.spans:
-            if span.label in SWAPPED_LABELS:
+            if span.label not in KEPT_LABELS:
                 pool[span.label].add((span.text, document.id))
     return {label: sorted(entries) for label, entries in pool.items()}
 
@@ -43,7 +43,7 @@ def swap_fillers(document: Document, pool: dict[str, list[tuple[str, str]]], rng
         length += len(before)
         candidates = [s for s, doc_id in pool.get(span.label, ()) if doc_id != document.id]
         surface = span.text
-        if span.label in SWAPPED_LABELS and candidates and rng.random() < SWAP_PROBABILITY:
+        if span.label not in KEPT_LABELS and candidates and rng.random() < SWAP_PROBABILITY:
             surface = rng.choice(candidates)
         pieces.append(surface)
         spans.append(Span(length, length + len(surface), span.label, surface))

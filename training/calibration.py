@@ -89,16 +89,18 @@ MIN_SCORES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
 TRIGGER_GATES = (0.0, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 
 
-def choose_operating_point(documents: Sequence[Document], calibrated: dict[str, list], calibration: Calibration) -> tuple[Calibration, float]:
-    """The span threshold and trigger gate that maximise strict span F1 on ``documents``
-    (predictions already calibrated); returns the calibration carrying them and that F1."""
+def choose_operating_point(
+    documents: Sequence[Document], calibrated: dict[str, list], calibration: Calibration, gates: bool = True
+) -> tuple[Calibration, float]:
+    """The span threshold and trigger gate (with ``gates``: a schema with a TRIGGER label) that maximise
+    strict span F1 on ``documents`` (predictions already calibrated); returns the calibration carrying them and that F1."""
     from dataclasses import replace
 
     from .metrics import pair_documents, span_scores
 
     best = (-1.0, 0.0, 0.0)
     for min_score in MIN_SCORES:
-        for gate in TRIGGER_GATES:
+        for gate in TRIGGER_GATES if gates else (0.0,):
             chosen = replace(calibration, min_score=min_score, trigger_gate=gate)
             kept = {doc_id: chosen.select(spans) for doc_id, spans in calibrated.items()}
             f1 = span_scores(pair_documents(documents, kept))["micro"]["f1"]

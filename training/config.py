@@ -27,6 +27,10 @@ class TrainingConfig:
         "Comma-separated document sources to train on: seed, authored, real, user "
         "(real trains on real-train only: real-dev and real-test are never trained on).", default="seed,authored,real,user"
     )
+    schema: str = _help(
+        "Schema file declaring the labels to tag (see README, \"Your own slots\"); empty: the nine attack slots "
+        "of model/schemas/attack.json. The model directory carries a copy.", default=""
+    )
     window_tokens: int = _help("Sub-word tokens per window, [CLS] and [SEP] included (at most 512).", default=DEFAULT_WINDOW_TOKENS)
     stride_tokens: int = _help("Sub-word tokens shared by consecutive windows.", default=DEFAULT_STRIDE_TOKENS)
     epochs: float = _help("Passes over the training windows.", default=3.0)

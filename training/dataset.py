@@ -19,7 +19,7 @@ from typing import Sequence
 
 from datasets import Dataset, DatasetDict
 
-from eventslots.model.schema import LABEL2ID
+from eventslots.model.schema import DEFAULT_SCHEMA
 from eventslots.model.tagging import spans_to_tags
 from eventslots.model.windows import DEFAULT_STRIDE_TOKENS, DEFAULT_WINDOW_TOKENS, encode_text, plan_windows, window_inputs
 
@@ -35,13 +35,15 @@ def assign_folds(documents: Sequence[Document]) -> dict[str, int]:
     return {d.id: folds.get(d.id, -1) for d in documents}
 
 
-def document_windows(tokenizer, document: Document, window_tokens: int, stride_tokens: int) -> list[dict]:
+def document_windows(
+    tokenizer, document: Document, window_tokens: int, stride_tokens: int, label2id: dict[str, int] = DEFAULT_SCHEMA.label2id
+) -> list[dict]:
     encoded = encode_text(tokenizer, document.text)
     tags = spans_to_tags(encoded.offsets, document.spans)
     rows = []
     for window in plan_windows(encoded, window_tokens, stride_tokens):
         ids = window_inputs(tokenizer, encoded, window)
-        labels = [IGNORE, *(LABEL2ID[t] for t in tags[window.start : window.end]), IGNORE]
+        labels = [IGNORE, *(label2id[t] for t in tags[window.start : window.end]), IGNORE]
         rows.append(
             {
                 "doc_id": document.id,

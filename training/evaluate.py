@@ -13,6 +13,7 @@ from eventslots.model.inference import Extractor
 from eventslots.model.spans import Span
 
 from .corpus.auxiliary import load_auxiliary
+from eventslots.model.schema import load_schema
 from .config import TrainingConfig
 from .corpus import Document, corpus_hash
 from .dataset import assign_folds
@@ -37,7 +38,7 @@ def evaluate_predictor(predict_batch: Predictor, documents: Sequence[Document]) 
 
 
 def extractor_for(trained) -> Extractor:
-    return Extractor(trained.model, trained.tokenizer, trained.config.window_tokens, trained.config.stride_tokens)
+    return Extractor(trained.model, trained.tokenizer, trained.config.window_tokens, trained.config.stride_tokens, schema=trained.schema)
 
 
 def int8_reader(extractor: Extractor) -> Extractor:
@@ -50,7 +51,7 @@ def int8_reader(extractor: Extractor) -> Extractor:
     with tempfile.TemporaryDirectory() as folder:
         graph = export_onnx(extractor.model, Path(folder))["onnx-int8"]
         tagger = OnnxTagger(graph, extractor.tags)  # the session holds the graph; the file may go
-    return Extractor(tagger, extractor.tokenizer, extractor.window_tokens, extractor.stride_tokens)
+    return Extractor(tagger, extractor.tokenizer, extractor.window_tokens, extractor.stride_tokens, schema=extractor.schema)
 
 
 def select_sources(documents: Sequence[Document], config: TrainingConfig) -> list[Document]:
@@ -99,7 +100,7 @@ def crossval(
     fold_ids = sorted({f for f in fold_of.values() if f >= 0})
     if not fold_ids:
         raise ValueError("cross-validation needs real (seed or user) documents to hold out")
-    auxiliary = load_auxiliary(config.auxiliary) if config.auxiliary else []
+    auxiliary = load_auxiliary(config.auxiliary, load_schema(config.schema)) if config.auxiliary else []
     # The transformer's folds also score incident records: the grouping is learned on the fold's
     # training documents, and the held-out articles' records are scored beside the rule baseline.
     records: dict[str, dict[str, list]] = {}

@@ -91,6 +91,9 @@ def train_grouping(model_dir: str | Path | None = None, annotation_paths: Sequen
     """Fit the grouping of an existing model on the corpus's gold incidents and store it in its directory."""
     path = (Path(model_dir) if model_dir else default_model_dir()).resolve()
     extractor = Extractor.load(path, calibrated=False, backend="torch")  # fitted once, on the fp32 states
+    from eventslots.model.incidents import check_incident_schema
+
+    check_incident_schema(extractor.schema)
     scorer, stats = fit_grouping(extractor, load_documents(annotation_paths), c, progress)
     scorer.save(path)
     return {"model": str(path), **stats}

@@ -16,7 +16,7 @@ from eventslots.model import store
 from eventslots.model.export import export_onnx
 from eventslots.model.inference import SETTINGS_FILE, Extractor
 from eventslots.model.paths import corpus_roots, default_model_dir, reports_dir
-from eventslots.model.schema import LABEL_NAMES, markdown_table
+from eventslots.model.schema import DEFAULT_SCHEMA, Schema, load_schema
 
 from .corpus.auxiliary import load_auxiliary
 from .config import TrainingConfig, check_settings, config_fields
@@ -51,17 +51,17 @@ def corpus_summary(documents: Sequence[Document]) -> dict:
     }
 
 
-def model_card(config: TrainingConfig, metadata: dict, crossval_report: dict | None) -> str:
+def model_card(config: TrainingConfig, metadata: dict, crossval_report: dict | None, schema: Schema = DEFAULT_SCHEMA) -> str:
     corpus = metadata["corpus"]
     docs = ", ".join(f"{n} {source}" for source, n in sorted(corpus["documents"].items()))
-    spans = " · ".join(f"{label} {corpus['spans'].get(label, 0)}" for label in LABEL_NAMES)
+    spans = " · ".join(f"{label} {corpus['spans'].get(label, 0)}" for label in schema.label_names)
     settings = "\n".join(f"| `{k}` | {v} |" for k, v in config.to_dict().items())
     parts = [
-        "# eventslots attack-event slot tagger\n",
-        f"The `{config.base_model}` encoder, fine-tuned as a token classifier (IOB2 over the nine slots below) "
-        "on English news about attacks. Load it with `from eventslots import Extractor; Extractor.load(DIR)`, or with "
-        '`transformers.pipeline("token-classification", model=DIR, aggregation_strategy="first")`.\n',
-        markdown_table() + "\n",
+        f"# eventslots slot tagger: the {schema.name} schema\n",
+        f"The `{config.base_model}` encoder, fine-tuned as a token classifier (IOB2 over the {len(schema.labels)} slots "
+        f"below, declared in `schema.json`). {schema.description} Load it with `from eventslots import Extractor; "
+        'Extractor.load(DIR)`, or with `transformers.pipeline("token-classification", model=DIR, aggregation_strategy="first")`.\n',
+        schema.markdown_table() + "\n",
         "## Training data\n",
         f"{docs} documents ({metadata['training_windows']} windows); spans: {spans}.  ",
         f"Annotation data hash (SHA-256): `{metadata['data_hash']}`.\n",
@@ -97,6 +97,10 @@ def model_card(config: TrainingConfig, metadata: dict, crossval_report: dict | N
         parts.append(
             f"On the real articles it was trained on (fit, not an estimate of accuracy): seqeval micro F1 {fit['seqeval_micro_f1']:.3f}.\n"
         )
+    if schema != DEFAULT_SCHEMA:
+        parts += ["## Limits\n", f"Trained on the documents counted above ({docs}), annotated in the {schema.name} schema; "
+                  "expect lower accuracy on text unlike them, and check the spans it returns.\n"]
+        return "\n".join(parts)
     parts += [
         "## Limits\n",
         f"Trained on the documents counted above ({docs}): English news about attacks, most of it FBIS translations "
@@ -127,13 +131,21 @@ def train_and_save(
         return _train_and_publish(config, output, annotation_paths, progress, max_steps)
 
 
+# The training fit is a sanity check, so it reads at most this many documents.
+FIT_DOCUMENTS = 100
+
+
 def _train_and_publish(config, output: Path, annotation_paths, progress: bool, max_steps: int | None) -> dict:
-    documents = select_sources(load_documents(annotation_paths), config)
-    auxiliary = load_auxiliary(config.auxiliary) if config.auxiliary else []
+    schema = load_schema(config.schema)
+    if schema != DEFAULT_SCHEMA and not annotation_paths:
+        raise ValueError(f"--schema {config.schema}: give the documents annotated in the {schema.name} schema with "
+                         "--annotations (the shipped corpus uses the default attack schema)")
+    documents = select_sources(load_documents(annotation_paths, schema=schema), config)
+    auxiliary = load_auxiliary(config.auxiliary, schema) if config.auxiliary else []
     trained = train(documents, config, auxiliary, progress=progress, max_steps=max_steps)
     grouping, grouping_stats = _learn_grouping(trained, documents, progress)
     # Fit on the seed and user articles trained on: a sanity check that costs seconds, not an accuracy estimate.
-    real = [d for d in documents if d.source in ("seed", "user")]
+    real = [d for d in documents if d.source in ("seed", "user")][:FIT_DOCUMENTS]
     fit = evaluate_predictor(extractor_for(trained).predict_batch, real) if real else None
     cv_path = crossval_dir(config, documents) / "report.json"
     cv_report = json.loads(cv_path.read_text(encoding="utf-8")) if cv_path.exists() else None
@@ -149,15 +161,18 @@ def _train_and_publish(config, output: Path, annotation_paths, progress: bool, m
             "training_fit": headline(fit) if fit else None,
             "crossval": {"pooled": headline(cv_report["pooled"]), "mean": cv_report["mean"]} if cv_report else None,
         },
-        "command": train_command(config) + (f" --max-steps {max_steps}" if max_steps else ""),
+        "annotations": [str(Path(p).resolve()) for p in annotation_paths] if annotation_paths else None,
+        "command": train_command(config) + (f" --annotations {' '.join(map(str, annotation_paths))}" if annotation_paths else "")
+        + (f" --max-steps {max_steps}" if max_steps else ""),
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "environment": environment(),
     }
-    card = model_card(config, metadata, cv_report)
+    card = model_card(config, metadata, cv_report, schema)
 
     def save(folder: Path) -> None:
         trained.model.save_pretrained(folder)
         trained.tokenizer.save_pretrained(folder)
+        schema.save(folder)
         (folder / store.SETTINGS_FILE).write_text(json.dumps(metadata, indent=2), encoding="utf-8")
         (folder / store.CARD_FILE).write_text(card, encoding="utf-8")
         if grouping is not None:
@@ -205,7 +220,9 @@ def environment() -> dict:
 def evaluate_model(model_dir: str | Path | None, annotation_paths: Sequence[str] | None, out_dir: str | Path, command: str,
                    backend: str | None = None) -> dict:
     extractor = Extractor.load(model_dir, backend=backend)
-    documents = load_documents(annotation_paths)
+    if extractor.schema != DEFAULT_SCHEMA and not annotation_paths:
+        raise ValueError(f"the model tags the {extractor.schema.name} schema: give annotation files in it to score on")
+    documents = load_documents(annotation_paths, schema=extractor.schema)
     result = evaluate_predictor(extractor.predict_batch, documents)
     result["trained_on"], result["scored"] = trained_on(model_dir, documents), len(documents)
     title = f"Evaluation of {model_dir or default_model_dir()}"
@@ -220,7 +237,13 @@ def trained_on(model_dir: str | Path | None, documents: Sequence[Document]) -> l
     from .corpus import text_key
     from .corpus.real import drop_held_out
 
-    training = drop_held_out(select_sources(load_documents(), model_settings(model_dir)))
+    path = Path(model_dir) if model_dir else default_model_dir()
+    stored = json.loads((path / SETTINGS_FILE).read_text(encoding="utf-8")) if (path / SETTINGS_FILE).exists() else {}
+    files = stored.get("annotations")  # the --annotations it was trained on, where not the corpus
+    if files and not all(Path(f).exists() for f in files):
+        raise ValueError(f"the files {path} was trained on are not all here ({', '.join(files)}), so overlap cannot be checked")
+    corpus = load_documents(files, schema=Schema.for_model(path)) if files else load_documents()
+    training = drop_held_out(select_sources(corpus, model_settings(model_dir)))
     keys = {text_key(d.text) for d in training}
     return [d.id for d in documents if text_key(d.text) in keys]
 
@@ -238,6 +261,10 @@ def evaluate_on_split(
 ) -> dict:
     """Score a model on a real-article split; with ``peers``, also the peer systems trained on the
     documents the model was trained on (its stored sources), scored on the same split."""
+    schema = Schema.for_model(Path(model_dir) if model_dir else default_model_dir())
+    if schema != DEFAULT_SCHEMA:
+        raise ValueError(f"{split} is annotated in the default attack schema, and this model tags the {schema.name} "
+                         "schema: score it with `eventslots evaluate FILES` on files in its own schema")
     documents = load_documents()
     gold = split_documents(documents, split)
     loaded = {d.id for d in gold}
@@ -265,22 +292,32 @@ def evaluate_on_split(
     return result
 
 
-def calibrate_model(model_dir: str | Path | None, split: str = "real-dev") -> dict:
-    """Fit the span-score calibration on ``split`` (documents the model never trained on) and store it
-    in the model directory; returns the calibration error before and after, on that split."""
+def calibrate_model(model_dir: str | Path | None, split: str = "real-dev", annotation_paths: Sequence[str] | None = None) -> dict:
+    """Fit the span-score calibration on ``split`` (documents the model never trained on), or on the
+    documents of ``annotation_paths`` in the model's schema, and store it in the model directory;
+    returns the calibration error before and after, on those documents."""
     from dataclasses import replace
 
     from .calibration import choose_operating_point, expected_calibration_error, fit_calibration, span_outcomes
 
     path = (Path(model_dir) if model_dir else default_model_dir()).resolve()
-    gold = split_documents(load_documents(), split)
+    schema = Schema.for_model(path)
+    if annotation_paths:
+        gold, split = load_documents(annotation_paths, schema=schema), "held-out"
+        overlap = trained_on(path, gold)
+        if overlap:
+            raise ValueError(f"the model was trained on {len(overlap)} of these documents ({', '.join(overlap[:5])}): calibrate on held-out ones")
+    elif schema != DEFAULT_SCHEMA:
+        raise ValueError(f"the model tags the {schema.name} schema: give held-out documents in it with --annotations")
+    else:
+        gold = split_documents(load_documents(), split)
     # Fitted on the fp32 torch scores, one calibration for every backend (the int8 gate checks it still holds there).
     extractor = Extractor.load(path, calibrated=False, backend="torch")
     raw = predict_documents(extractor.predict_batch, gold)
     scores, outcomes = span_outcomes(gold, raw)
     calibration = fit_calibration(scores, outcomes, f"{split}, {len(gold)} documents")
     rescored = {i: [replace(s, score=calibration(s.score)) for s in spans] for i, spans in raw.items()}
-    calibration, f1 = choose_operating_point(gold, rescored, calibration)
+    calibration, f1 = choose_operating_point(gold, rescored, calibration, gates="TRIGGER" in schema.label_names)
     calibration = replace(calibration, exact_f1=f1)
     calibration.save(path)
     calibrated = np.array([calibration(s) for s in scores])
@@ -296,7 +333,7 @@ def calibrate_model(model_dir: str | Path | None, split: str = "real-dev") -> di
 
 
 def crossval_and_report(config: TrainingConfig, annotation_paths: Sequence[str] | None, command: str, progress: bool = True) -> tuple[dict, Path]:
-    documents = select_sources(load_documents(annotation_paths), config)
+    documents = select_sources(load_documents(annotation_paths, schema=load_schema(config.schema)), config)
     report = crossval(documents, config, progress=progress)
     out_dir = crossval_dir(config, documents)
     write_report(report, out_dir, "Leave-one-document-out cross-validation", command)

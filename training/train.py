@@ -21,7 +21,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from eventslots.model.base import resolve_base_model
-from eventslots.model.schema import ID2LABEL, LABEL2ID, OUTSIDE, TAGS, tags_of
+from eventslots.model.schema import OUTSIDE, Schema, load_schema, tags_of
 
 from .augment import augment_documents
 from .corpus.auxiliary import Partial
@@ -39,6 +39,7 @@ class TrainedModel:
     model: object
     tokenizer: object
     config: TrainingConfig
+    schema: Schema
     history: list[dict]
     seconds: float
     windows: int
@@ -53,17 +54,19 @@ def set_seed(seed: int) -> None:
     torch.use_deterministic_algorithms(True)
 
 
-def open_tag_ids(unannotated: Sequence[str]) -> list[int]:
+def open_tag_ids(unannotated: Sequence[str], schema: Schema) -> list[int]:
     """Tags an ``O`` token may really have when ``unannotated`` slots were not annotated."""
-    return [LABEL2ID[OUTSIDE]] + [LABEL2ID[tag] for label in unannotated for tag in tags_of(label)]
+    return [schema.label2id[OUTSIDE]] + [schema.label2id[tag] for label in unannotated for tag in tags_of(label)]
 
 
-def training_rows(documents: Sequence[Document], tokenizer, config: TrainingConfig, partial: Sequence[Partial] = ()) -> list[dict]:
+def training_rows(
+    documents: Sequence[Document], tokenizer, config: TrainingConfig, schema: Schema, partial: Sequence[Partial] = ()
+) -> list[dict]:
     """Token windows to train on: ``documents`` fully labelled, then the ``partial`` ones."""
     rows = []
     for document, unannotated, unsure in [(d, [], []) for d in documents] + list(partial):
-        open_ids = open_tag_ids(unannotated)
-        for row in document_windows(tokenizer, document, config.window_tokens, config.stride_tokens):
+        open_ids = open_tag_ids(unannotated, schema)
+        for row in document_windows(tokenizer, document, config.window_tokens, config.stride_tokens, schema.label2id):
             labels = row["labels"]
             if unsure:
                 labels = [
@@ -87,13 +90,13 @@ def length_grouped_batches(rows: list[dict], batch_size: int, rng: random.Random
     return batches
 
 
-def collate(rows: list[dict], pad_id: int):
+def collate(rows: list[dict], pad_id: int, schema: Schema):
     import torch
 
     width = max(len(r["input_ids"]) for r in rows)
     ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
     mask = torch.zeros((len(rows), width), dtype=torch.long)
-    allowed = torch.zeros((len(rows), width, len(TAGS)), dtype=torch.bool)
+    allowed = torch.zeros((len(rows), width, len(schema.tags)), dtype=torch.bool)
     for i, row in enumerate(rows):
         n = len(row["input_ids"])
         ids[i, :n] = torch.tensor(row["input_ids"])
@@ -101,7 +104,7 @@ def collate(rows: list[dict], pad_id: int):
         for t, label in enumerate(row["labels"]):
             if label == IGNORE:
                 continue
-            if label == LABEL2ID[OUTSIDE]:
+            if label == schema.label2id[OUTSIDE]:
                 allowed[i, t, row["open"]] = True
             else:
                 allowed[i, t, label] = True
@@ -119,7 +122,7 @@ def allowed_tags_loss(logits, allowed):
     return token_loss.mean() if token_loss.numel() else logits.sum() * 0.0
 
 
-def load_base(config: TrainingConfig):
+def load_base(config: TrainingConfig, schema: Schema):
     from transformers import AutoModelForTokenClassification, AutoTokenizer
     from transformers.utils import logging as hf_logging
 
@@ -130,7 +133,7 @@ def load_base(config: TrainingConfig):
     hf_logging.disable_progress_bar()
     try:
         model = AutoModelForTokenClassification.from_pretrained(
-            path, num_labels=len(TAGS), id2label=dict(ID2LABEL), label2id=dict(LABEL2ID)
+            path, num_labels=len(schema.tags), id2label=dict(schema.id2label), label2id=dict(schema.label2id)
         )
     finally:
         hf_logging.set_verbosity(verbosity)
@@ -158,14 +161,18 @@ def train(
     documents = drop_held_out(documents)
     allowed = {d.id for d in drop_held_out([p.document for p in auxiliary])}
     auxiliary = [p for p in auxiliary if p.document.id in allowed]
+    schema = load_schema(config.schema)
     set_seed(config.seed)
-    model, tokenizer = load_base(config)
+    model, tokenizer = load_base(config, schema)
     rng = random.Random(config.seed)
 
     repeated = [d for d in documents if d.source == "real"] * (config.real_weight - 1)
     training_docs = list(documents) + repeated + augment_documents(documents, config.augment_copies, rng)
-    rows = training_rows(training_docs, tokenizer, config)
-    rows += training_rows([], tokenizer, config, auxiliary)
+    outside = sorted({f"{d.id}: {s.label}" for d in documents for s in d.spans if s.label not in schema.label_names})
+    if outside:
+        raise ValueError(f"labels outside the {schema.name} schema ({', '.join(schema.label_names)}): {'; '.join(outside[:10])}")
+    rows = training_rows(training_docs, tokenizer, config, schema)
+    rows += training_rows([], tokenizer, config, schema, auxiliary)
     if not rows:
         raise ValueError("no training data: the selected sources hold no documents")
 
@@ -194,7 +201,7 @@ def train(
         for batch in length_grouped_batches(rows, config.batch_size, rng):
             if step >= total_steps:
                 break
-            ids, mask, allowed = collate([rows[i] for i in batch], tokenizer.pad_token_id)
+            ids, mask, allowed = collate([rows[i] for i in batch], tokenizer.pad_token_id, schema)
             logits = model(input_ids=ids, attention_mask=mask).logits
             loss = allowed_tags_loss(logits, allowed)
             loss.backward()
@@ -219,4 +226,4 @@ def train(
         history.append({"epoch": epoch, "step": step, "loss": running})
     bar.close()
     model.eval()
-    return TrainedModel(model, tokenizer, config, history, time.perf_counter() - started, len(rows))
+    return TrainedModel(model, tokenizer, config, schema, history, time.perf_counter() - started, len(rows))

@@ -3,12 +3,13 @@
 **Records.** Each ``grit_ree/{train,dev,test}.json`` document becomes one record of the project's
 annotation format (``training.corpus.documents``)::
 
-    {"id": docid, "source": "muc4-grit", "text": doctext,
+    {"id": docid, "source": "user", "text": doctext,
      "spans": [{"start", "end", "label", "text"}, ...], "meta": {"corpus": "muc4-grit", "split": ...}}
 
-with the labels ``PerpInd``, ``PerpOrg``, ``Target``, ``Victim`` and ``Weapon``. The records are not
-checked against the project's own schema (other labels, its span rules): training reads them
-through a MUC-4 schema of its own.
+with the labels ``PerpInd``, ``PerpOrg``, ``Target``, ``Victim`` and ``Weapon`` of the MUC-4 schema
+file beside this one (``schema.json``), which training and validation read them through: MUC-4's
+fillers keep their determiners, so that schema turns the project guideline's span style off.
+The source is ``user``, a user's own corpus, which ``eventslots train``'s default sources take.
 
 **Projection to every occurrence.** The data gives each filler mention with one offset, its
 string's first occurrence (``doctext.find``). A tagger trained on first occurrences only would be
@@ -205,7 +206,7 @@ def to_documents(path: str | Path, *, all_occurrences: bool = True) -> tuple[lis
         records.append(
             {
                 "id": document["docid"],
-                "source": CORPUS,
+                "source": "user",
                 "text": text,
                 "spans": [{"start": s.start, "end": s.end, "label": s.label, "text": text[s.start : s.end]} for s in spans],
                 "meta": {"corpus": CORPUS, "split": split},
@@ -297,7 +298,7 @@ def oracle(path: str | Path) -> dict:
     return scorer.ceaf_ree(to_fillers(spans, records), scorer.load_grit_gold(path))
 
 
-def _default_data_dir() -> Path | None:
+def default_data_dir() -> Path | None:
     from eventslots.model.paths import shared_data_dir
 
     root = shared_data_dir()
@@ -313,7 +314,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not (args.stats or args.output):
         parser.error("nothing to do: give --stats and/or --output")
-    data = args.data or _default_data_dir()
+    data = args.data or default_data_dir()
     if data is None:
         parser.error("no shared data folder found; give --data")
     path = data / f"{args.split}.json"

@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import NamedTuple
 
-from eventslots.model.schema import LABEL_NAMES
+from eventslots.model.schema import DEFAULT_SCHEMA, Schema
 
 from .documents import SOURCES, AnnotationError, Document
 from .validation import Problem, check_record, json_records
@@ -30,19 +30,19 @@ class Partial(NamedTuple):
     unsure: list[tuple[int, int]] = []  # character ranges that teach nothing
 
 
-def load_auxiliary(path: str | Path) -> list[Partial]:
-    """The partially labelled document of each line of an auxiliary file."""
+def load_auxiliary(path: str | Path, schema: Schema = DEFAULT_SCHEMA) -> list[Partial]:
+    """The partially labelled document of each line of an auxiliary file, its labels ``schema``'s."""
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"auxiliary data file {path} does not exist")
     documents, problems = [], []
     for number, record in json_records(path, problems):
-        record_problems = check_record(record, seeds_dir=None, sources=SOURCES + (AUXILIARY_SOURCE,))
+        record_problems = check_record(record, seeds_dir=None, sources=SOURCES + (AUXILIARY_SOURCE,), schema=schema)
         if not isinstance(record, dict):
             problems.append(Problem(str(path), number, "", "", "a line must hold one JSON object"))
             continue
         annotated = record.get("annotated")
-        if not isinstance(annotated, list) or any(label not in LABEL_NAMES for label in annotated):
+        if not isinstance(annotated, list) or any(label not in schema.label_names for label in annotated):
             record_problems.append(("", "'annotated' must list the labels this document marks"))
         unsure = record.get("unsure", [])
         text_length = len(record.get("text", "")) if isinstance(record.get("text"), str) else 0
@@ -54,7 +54,7 @@ def load_auxiliary(path: str | Path) -> list[Partial]:
         if record_problems:
             problems.extend(Problem(str(path), number, str(record.get("id", "")), s, m) for s, m in record_problems)
             continue
-        missing = [label for label in LABEL_NAMES if label not in annotated]
+        missing = [label for label in schema.label_names if label not in annotated]
         documents.append(Partial(Document.from_json(record), missing, [tuple(r) for r in unsure]))
     if problems:
         raise AnnotationError(problems)

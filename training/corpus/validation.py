@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Iterable
 
 from eventslots.model.paths import SEEDS_DIR
-from eventslots.model.schema import LABEL_NAMES
+from eventslots.model.schema import DEFAULT_SCHEMA, Schema
 from eventslots.model.tagging import SEPARATOR, char_class, is_word_boundary
 
 from .documents import SOURCES, read_records, text_key
@@ -48,9 +48,9 @@ def _span_label(span: dict) -> str:
 
 
 def check_record(
-    record: object, seeds_dir: Path | None = SEEDS_DIR, sources: tuple[str, ...] = SOURCES
+    record: object, seeds_dir: Path | None = SEEDS_DIR, sources: tuple[str, ...] = SOURCES, schema: Schema = DEFAULT_SCHEMA
 ) -> list[tuple[str, str]]:
-    """(span, message) for each problem of one parsed document record."""
+    """(span, message) for each problem of one parsed document record; labels outside ``schema`` are problems."""
     if not isinstance(record, dict):
         return [("", "a line must hold one JSON object")]
     problems: list[tuple[str, str]] = []
@@ -80,7 +80,7 @@ def check_record(
     valid = []
     for span in spans:
         name = _span_label(span) if isinstance(span, dict) else repr(span)
-        span_problems = _check_span(span, text)
+        span_problems = _check_span(span, text, schema)
         problems.extend((name, message) for message in span_problems)
         if not span_problems:
             valid.append(span)
@@ -141,14 +141,15 @@ def _check_incidents(spans: list[dict], meta: object) -> list[tuple[str, str]]:
     return problems
 
 
-def _check_span(span: object, text: str) -> list[str]:
+def _check_span(span: object, text: str, schema: Schema = DEFAULT_SCHEMA) -> list[str]:
     if not isinstance(span, dict):
         return ["a span must be an object with start, end and label"]
     start, end, label = span.get("start"), span.get("end"), span.get("label")
     if not (type(start) is int and type(end) is int):
         return ["start and end must be integers"]
-    if label not in LABEL_NAMES:
-        return [f"unknown label {label!r}; expected one of {', '.join(LABEL_NAMES)}"]
+    unknown = schema.label_problem(label)
+    if unknown:
+        return [unknown]
     if not 0 <= start < end <= len(text):
         return [f"offsets out of range for a text of {len(text)} characters"]
     event = span.get("event")
@@ -165,6 +166,8 @@ def _check_span(span: object, text: str) -> list[str]:
         problems.append(f"{surface!r} starts or ends with whitespace")
     if not is_word_boundary(text, start) or not is_word_boundary(text, end):
         problems.append(f"{surface!r} cuts inside a word ({text[max(0, start - 10):end + 10]!r})")
+    if not schema.guideline_rules:  # the guideline's span style (rules 2, 4 and 8) is the attack schema's own
+        return problems
     if "(" in surface or ")" in surface:
         problems.append(f"{surface!r} contains a parenthesis (rule 4)")
     first_word = surface.split(maxsplit=1)[0].lower() if surface.split() else ""
@@ -216,7 +219,9 @@ def json_records(path: Path, problems: list[Problem]):
             problems.append(Problem(str(path), number, "", "", f"invalid JSON: {error.msg} at column {error.colno}"))
 
 
-def validate_files(paths: Iterable[Path], seeds_dir: Path | None = SEEDS_DIR, duplicates: bool = True) -> list[Problem]:
+def validate_files(
+    paths: Iterable[Path], seeds_dir: Path | None = SEEDS_DIR, duplicates: bool = True, schema: Schema = DEFAULT_SCHEMA
+) -> list[Problem]:
     """Every problem in the files, including document ids repeated across them and, with
     ``duplicates``, one text annotated in two places (the same or different spans)."""
 
@@ -231,7 +236,7 @@ def validate_files(paths: Iterable[Path], seeds_dir: Path | None = SEEDS_DIR, du
         for number, record in json_records(path, problems):
             doc_id = record.get("id", "") if isinstance(record, dict) else ""
             doc_id = doc_id if isinstance(doc_id, str) else repr(doc_id)
-            for span, message in check_record(record, seeds_dir):
+            for span, message in check_record(record, seeds_dir, schema=schema):
                 problems.append(Problem(str(path), number, doc_id, span, message))
             repeated_id = bool(doc_id) and doc_id in seen
             if doc_id:

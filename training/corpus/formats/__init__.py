@@ -14,6 +14,7 @@ from typing import Callable, Sequence
 from ..documents import AnnotationError, Document, annotation_files, read_records, write_new_file
 from ..loading import load_documents
 from ..validation import Problem, check_record
+from eventslots.model.schema import DEFAULT_SCHEMA, Schema
 from . import conll, doccano, labelstudio, markup
 
 Reader = Callable[[Path], list[tuple[int, Document]]]
@@ -57,13 +58,14 @@ def existing_ids(annotation_paths: Sequence[str | Path] | None = None) -> dict[s
 
 
 def check_documents(
-    located: Sequence[tuple[int, Document]], origin: str, annotation_paths: Sequence[str | Path] | None = None
+    located: Sequence[tuple[int, Document]], origin: str, annotation_paths: Sequence[str | Path] | None = None,
+    schema: Schema = DEFAULT_SCHEMA,
 ) -> list[Problem]:
     """Validate documents as if they were an annotation file, and against the corpus's ids."""
     problems: list[Problem] = []
     taken = existing_ids(annotation_paths)
     for line, document in located:
-        for span, message in check_record(document.to_json()):
+        for span, message in check_record(document.to_json(), schema=schema):
             problems.append(Problem(origin, line, document.id, span, message))
         if document.id in taken:
             problems.append(Problem(origin, line, document.id, "", f"document id already used at {taken[document.id]}"))
@@ -77,6 +79,7 @@ def import_annotations(
     output: str | Path,
     source: str | None = None,
     annotation_paths: Sequence[str | Path] | None = None,
+    schema: Schema = DEFAULT_SCHEMA,
 ) -> list[Document]:
     """Convert ``input_path`` to a new canonical file ``output``, validated first, never overwriting."""
     located = read_documents(input_path, format)
@@ -84,7 +87,7 @@ def import_annotations(
         located = [(line, Document(d.id, d.text, d.spans, source, d.meta)) for line, d in located]
     if not located:
         raise AnnotationError([Problem(str(input_path), 0, "", "", "no documents found")])
-    problems = check_documents(located, str(input_path), annotation_paths)
+    problems = check_documents(located, str(input_path), annotation_paths, schema)
     if problems:
         raise AnnotationError(problems)
     documents = [d for _, d in located]
@@ -92,6 +95,6 @@ def import_annotations(
     return documents
 
 
-def export_annotations(format: str, paths: Sequence[str | Path] | None = None) -> str:
+def export_annotations(format: str, paths: Sequence[str | Path] | None = None, schema: Schema = DEFAULT_SCHEMA) -> str:
     _, writer = FORMATS[format]
-    return writer(load_documents(paths))
+    return writer(load_documents(paths, schema=schema))

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Sequence
 from urllib.parse import quote, unquote
 
-from eventslots.model.schema import LABEL_NAMES, OUTSIDE, SCHEME, continues, is_valid_tag
+from eventslots.model.schema import LABEL_NAME, OUTSIDE, PREFIXES, SCHEME, continues, split_tag
 from eventslots.model.tagging import spans_to_tags, tags_to_spans, word_tokens
 
 from ..documents import AnnotationError, Document
@@ -158,8 +158,10 @@ def read(path: Path) -> list[tuple[int, Document]]:
                 raise AnnotationError([Problem(str(path), number, "", "", f"expected 'token ... tag', got {line!r}")])
             token, tag = columns[0], columns[-1]
             gap = decode_gap(columns[1]) if len(columns) == 3 else None
-            if not is_valid_tag(tag):
-                raise AnnotationError([Problem(str(path), number, "", "", f"unknown tag {tag!r}; expected an {SCHEME} tag: {OUTSIDE}, or B-/I- with one of {', '.join(LABEL_NAMES)}")])
+            prefix, label = split_tag(tag)
+            # Whether the label is the schema's is checked with the rest of the document (validation).
+            if tag != OUTSIDE and not (prefix in PREFIXES and label and LABEL_NAME.match(label)):
+                raise AnnotationError([Problem(str(path), number, "", "", f"malformed tag {tag!r}; expected an {SCHEME} tag: {OUTSIDE}, or B-/I- and a label")])
             current["tokens"].append((token, gap, tag, False))
     finish()
     return documents

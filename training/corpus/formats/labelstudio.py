@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Sequence
 
-from eventslots.model.schema import LABELS
+from eventslots.model.schema import DEFAULT_SCHEMA, Schema
 from eventslots.model.spans import Span
 
 from ..documents import AnnotationError, Document
@@ -24,9 +24,9 @@ from ..validation import Problem
 FROM_NAME, TO_NAME, TEXT_KEY = "label", "text", "text"  # the names labelstudio_config() gives
 
 
-def labelstudio_config() -> str:
-    """A Label Studio labelling config for this schema, to paste into a new project."""
-    labels = "\n".join(f'    <Label value="{l.name}" background="{l.colour}"/>' for l in LABELS)
+def labelstudio_config(schema: Schema = DEFAULT_SCHEMA) -> str:
+    """A Label Studio labelling config for ``schema``, to paste into a new project."""
+    labels = "\n".join(f'    <Label value="{l.name}" background="{l.colour}"/>' for l in schema.labels)
     return (f'<View>\n  <Labels name="{FROM_NAME}" toName="{TO_NAME}">\n{labels}\n  </Labels>\n'
             f'  <Text name="{TO_NAME}" value="${TEXT_KEY}"/>\n</View>\n')
 
@@ -39,24 +39,25 @@ class ConfigNames:
     from_name: str = FROM_NAME
     to_name: str = TO_NAME
     text_key: str = TEXT_KEY
-    labels: tuple[str, ...] = tuple(l.name for l in LABELS)
+    labels: tuple[str, ...] = DEFAULT_SCHEMA.label_names
 
 
-def config_names(label_config: str | None) -> ConfigNames:
-    """The names of ``label_config`` (a project's XML); this schema's own names where it has none or
-    cannot be read. The ``Labels`` control chosen is the one sharing most values with the schema."""
+def config_names(label_config: str | None, schema: Schema = DEFAULT_SCHEMA) -> ConfigNames:
+    """The names of ``label_config`` (a project's XML); ``labelstudio_config(schema)``'s names where it has
+    none or cannot be read. The ``Labels`` control chosen is the one sharing most values with ``schema``."""
     import xml.etree.ElementTree as ElementTree
 
+    own = ConfigNames(labels=schema.label_names)
     if not label_config:
-        return ConfigNames()
+        return own
     try:
         root = ElementTree.fromstring(label_config)
     except ElementTree.ParseError:
-        return ConfigNames()
-    known = {l.name for l in LABELS}
+        return own
+    known = set(schema.label_names)
     controls = [c for c in root.iter("Labels") if c.get("name") and c.get("toName")]
     if not controls:
-        return ConfigNames()
+        return own
     control = max(controls, key=lambda c: len(known & {x.get("value") for x in c.iter("Label")}))
     texts = {t.get("name"): t.get("value", "") for t in root.iter("Text")}
     key = texts.get(control.get("toName"), "$" + TEXT_KEY).lstrip("$") or TEXT_KEY
