@@ -224,7 +224,16 @@ def _span_fields(span) -> tuple[int, int, str]:
     return span.start, span.end, span.label
 
 
-def to_fillers(spans_by_doc: Mapping[str, Iterable], documents: Sequence[Mapping]) -> Predictions:
+CONTAINED = ("keep", "longest", "shortest")
+
+
+def _inside(short: str, long: str) -> bool:
+    """Whether the words of ``short`` run, in order, inside the longer ``long`` ("guerrillas" in "fmln guerrillas")."""
+    inner, outer = short.split(), long.split()
+    return len(inner) < len(outer) and any(outer[i : i + len(inner)] == inner for i in range(len(outer) - len(inner) + 1))
+
+
+def to_fillers(spans_by_doc: Mapping[str, Iterable], documents: Sequence[Mapping], contained: str = "keep") -> Predictions:
     """Predicted spans -> GRIT's role-filler entities, ``{docid_key: {role: [[mention], ...]}}``.
 
     ``spans_by_doc`` maps a docid (``"TST3-MUC4-0001"`` or its key ``"30001"``) to its spans, each
@@ -233,7 +242,15 @@ def to_fillers(spans_by_doc: Mapping[str, Iterable], documents: Sequence[Mapping
     one entity per distinct normalised mention, in order of first occurrence; its one mention is
     that occurrence's text, taken from the document (lower-cased, as the gold is). Labels outside
     the five roles are ignored.
+
+    ``contained`` decides what happens where one string of a role lies inside another (word-wise,
+    after normalisation): ``"keep"`` both, or keep only the ``"longest"`` or the ``"shortest"``. The
+    gold often gives both ("guerrillas", "fmln guerrillas") as mentions of one entity, so as two
+    predicted entities one of them matches nothing: on dev's gold spans, "longest" lifts the oracle
+    CEAF-REE from 86.50 to 90.06.
     """
+    if contained not in CONTAINED:
+        raise ValueError(f"contained must be one of {', '.join(CONTAINED)}, not {contained!r}")
     texts = {scorer.docid_key(document["id"]): document["text"] for document in documents}
     unknown = sorted(docid for docid in spans_by_doc if scorer.docid_key(docid) not in texts)
     if unknown:
@@ -247,8 +264,17 @@ def to_fillers(spans_by_doc: Mapping[str, Iterable], documents: Sequence[Mapping
             if label in entities:
                 mention = text[start:end]
                 entities[label].setdefault(scorer.normalize_mention(mention), [mention])
-        predictions[key] = {role: list(by_string.values()) for role, by_string in entities.items()}
+        predictions[key] = {role: _collapse(by_string, contained) for role, by_string in entities.items()}
     return predictions
+
+
+def _collapse(by_string: dict[str, list[str]], contained: str) -> list[list[str]]:
+    strings = list(by_string)
+    if contained == "longest":
+        strings = [s for s in strings if not any(_inside(s, other) for other in strings)]
+    elif contained == "shortest":
+        strings = [s for s in strings if not any(_inside(other, s) for other in strings)]
+    return [by_string[s] for s in strings]
 
 
 def write_grit_predictions(predictions: Mapping[str, Mapping[str, Sequence[Sequence[str]]]],
