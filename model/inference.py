@@ -25,7 +25,7 @@ from .calibration import Calibration
 from .decoding import viterbi
 from .grouping import PairScorer
 from .paths import MODEL_ENV, default_model_dir
-from .schema import DEFAULT_SCHEMA, Schema, SchemaError
+from .schema import DEFAULT_SCHEMA, OUTSIDE, Schema, SchemaError
 from .spans import Span
 from .store import SETTINGS_FILE, BrokenModelError, check_complete, weights_file
 from .tagging import tags_to_spans, word_tokens
@@ -70,6 +70,7 @@ class Extractor:
         grouping=None,
         context_tokens: int | None = DEFAULT_CONTEXT_TOKENS,
         schema: Schema = DEFAULT_SCHEMA,
+        outside_weight: float = 1.0,
     ):
         self.tagger = model if isinstance(model, OnnxTagger) else TorchTagger(model)
         self.backend = self.tagger.backend
@@ -88,6 +89,11 @@ class Extractor:
         if list(schema.tags) != self.tags:
             raise ValueError(f"the model's tags ({', '.join(self.tags)}) are not the {schema.name} schema's; pass its schema")
         self.schema = schema
+        # Below 1, decoding favours spans over O (more recall, less precision): the O probability is
+        # multiplied by it before the Viterbi pass; span scores stay the model's probabilities.
+        if not 0 < outside_weight <= 1:
+            raise ValueError(f"outside_weight must be above 0 and at most 1, not {outside_weight}")
+        self.outside_weight = outside_weight
         self._lock = threading.Lock()
 
     @classmethod
@@ -99,7 +105,8 @@ class Extractor:
         ``calibrated=False`` ignores the directory's calibration: scores are the raw mean tag probabilities.
         ``backend`` is ``"torch"``, ``"onnx"`` or ``"onnx-int8"`` (default: ``$EVENTSLOTS_BACKEND``, else
         the int8 graph where the model passed its gate, else the fp32 graph); the ONNX ones never import torch. ``threads`` caps the
-        forward pass's threads (default: one per core), for processes that share a machine.
+        forward pass's threads (default: one per core), for processes that share a machine. ``overrides``
+        set the constructor's other arguments, such as ``outside_weight=0.5`` (more spans, less precision).
         """
         path = Path(path) if path is not None else default_model_dir()
         backend = check_backend(backend) if backend else default_backend(path)
@@ -256,7 +263,11 @@ class Extractor:
         word_probs = self._word_probs(words, encoded, token_probs)
         if not words:
             return [], word_probs
-        path = viterbi(word_probs, self.tags)
+        weighted = word_probs
+        if self.outside_weight != 1.0:
+            weighted = word_probs.copy()
+            weighted[:, self.tags.index(OUTSIDE)] *= self.outside_weight
+        path = viterbi(weighted, self.tags)
         tags = [self.tags[i] for i in path]
         scores = [float(word_probs[w, i]) for w, i in enumerate(path)]
         return tags_to_spans(text, words, tags, scores), word_probs

@@ -153,3 +153,19 @@ def test_a_paragraph_reads_the_same_wherever_the_windows_fall(extractor):
     alone = tuple((s.start, s.end, s.label) for s in extractor.predict(article, min_score=0))
     assert alone, "the tiny model should tag something in a seed article"
     assert sum(copy == alone for copy in copies) >= 29
+
+
+def test_a_lower_outside_weight_trades_precision_for_recall(trained_model_dir):
+    from eventslots.model.inference import Extractor
+
+    text = (SEEDS_DIR / "004_30bd4df8f24fa5f0.txt").read_text(encoding="utf-8")
+    plain = Extractor.load(trained_model_dir, calibrated=False, backend="torch")
+    eager = Extractor.load(trained_model_dir, calibrated=False, backend="torch", outside_weight=1e-4)
+    spans, more = plain.predict(text, 0), eager.predict(text, 0)
+    check_invariants(text, more)
+    # Each word's span starts where O was weighed less: more of the text ends up in spans.
+    assert sum(s.end - s.start for s in more) > sum(s.end - s.start for s in spans)
+    assert all(0 <= s.score <= 1 for s in more)  # scores stay the model's probabilities
+    for weight in (0, 1.5):
+        with pytest.raises(ValueError, match="outside_weight"):
+            Extractor.load(trained_model_dir, backend="torch", outside_weight=weight)

@@ -7,8 +7,9 @@ Steps, each a library call or an ``eventslots`` command a user could run by hand
    occurrence of a filler's string), into ``--work``;
 2. ``eventslots train --schema benchmarks/muc4/schema.json --annotations WORK/train.jsonl
    --output MODEL`` (skipped when MODEL already holds a model trained with the same settings);
-3. read dev with every span the model decodes (``min_score=0``), then choose on dev the three
-   settings that turn spans into fillers: the span-score threshold, the document gate (a document
+3. read dev with every span the model decodes (``min_score=0``), then choose on dev the four
+   settings that turn the model's probabilities into fillers: the weight of O in decoding
+   (``Extractor.outside_weight``: below 1 favours recall), the span-score threshold, the document gate (a document
    whose best span scores below it predicts nothing: MUC-4 has many documents with no attack) and
    what to do with a string inside another of the same role (``convert.to_fillers``), by CEAF-REE
    F1 on dev;
@@ -45,6 +46,8 @@ from reporting import RESULTS, write_results  # noqa: E402
 SCHEMA = HERE / "schema.json"
 THRESHOLDS = tuple(round(x, 2) for x in np.arange(0.0, 0.96, 0.05))
 DOCUMENT_GATES = (0.0, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+# Extractor.outside_weight: below 1, decoding favours spans over O (recall for precision).
+OUTSIDE_WEIGHTS = (1.0, 0.5, 0.25, 0.1)
 # Published test-set results (README, "MUC-4"): CEAF-REE F1 unless said otherwise.
 PUBLISHED = (
     ("GRIT (Du, Rush and Cardie, 2021), BERT-base, 110M", "54.50", "reproduced by scorer.py from its published outputs"),
@@ -80,11 +83,9 @@ def train_if_needed(model: Path, train_file: Path, train_args: list[str]) -> Non
     subprocess.run([sys.executable, "-m", "eventslots", *command[1:]], check=True)
 
 
-def read_spans(model: Path, records: list[dict]) -> dict[str, list]:
+def read_spans(extractor, records: list[dict], outside_weight: float) -> dict[str, list]:
     """Every span the model decodes in each document, with its score."""
-    from eventslots.model.inference import Extractor
-
-    extractor = Extractor.load(model, calibrated=False, backend="torch")
+    extractor.outside_weight = outside_weight
     spans = extractor.predict_batch([r["text"] for r in records], min_score=0.0)
     return {r["id"]: s for r, s in zip(records, spans)}
 
@@ -134,12 +135,21 @@ def main(argv=None) -> int:
     train_if_needed(args.model, files["train"], shlex.split(args.train_args))
     trained = json.loads((args.model / "eventslots.json").read_text(encoding="utf-8"))
 
+    from eventslots.model.inference import Extractor
+
+    extractor = Extractor.load(args.model, calibrated=False, backend="torch")
     dev_records = [json.loads(line) for line in files["dev"].open(encoding="utf-8")]
     reading = time.perf_counter()
-    dev_spans = read_spans(args.model, dev_records)
+    grid = []
+    for weight in OUTSIDE_WEIGHTS:
+        _, rows = choose_on_dev(read_spans(extractor, dev_records, weight), dev_records, data / "dev.json")
+        grid += [{"outside_weight": weight, **row} for row in rows]
     dev_seconds = time.perf_counter() - reading
-    chosen, grid = choose_on_dev(dev_spans, dev_records, data / "dev.json")
-    untuned = next(row for row in grid if row["threshold"] == 0.0 and row["gate"] == 0.0 and row["contained"] == "keep")
+    order = {name: i for i, name in enumerate(convert.CONTAINED)}
+    # Ties keep the gentler setting: no reweighting, lower threshold and gate, "keep".
+    chosen = max(grid, key=lambda row: (round(row["f1"], 9), row["outside_weight"], -row["threshold"], -row["gate"], -order[row["contained"]]))
+    untuned = next(row for row in grid if row["outside_weight"] == 1.0 and row["threshold"] == 0.0 and row["gate"] == 0.0
+                   and row["contained"] == "keep")
     figures = {
         "model": str(args.model), "train_command": trained["command"], "training_seconds": trained["training_seconds"],
         "threads": trained["environment"]["threads"], "machine": platform.processor() or platform.machine(),
@@ -149,13 +159,14 @@ def main(argv=None) -> int:
         f"Model `{args.model}`: `{trained['command']}`, trained in {trained['training_seconds'] / 60:.0f} min on "
         f"{trained['environment']['threads']} CPU threads.",
         "",
-        f"Dev (200 documents), CEAF-REE F1: every span {100 * untuned['f1']:.2f}; chosen threshold {chosen['threshold']:.2f} "
+        f"Dev (200 documents), CEAF-REE F1: every span {100 * untuned['f1']:.2f}; chosen O weight {chosen['outside_weight']}, "
+        f"threshold {chosen['threshold']:.2f}, "
         f"document gate {chosen['gate']:.2f}, contained strings: {chosen['contained']}: **{100 * chosen['f1']:.2f}** (P {100 * chosen['p']:.2f}, R {100 * chosen['r']:.2f}).",
     ]
     if args.test:
         test_records = [json.loads(line) for line in files["test"].open(encoding="utf-8")]
         reading = time.perf_counter()
-        test_spans = select(read_spans(args.model, test_records), chosen["threshold"], chosen["gate"])
+        test_spans = select(read_spans(extractor, test_records, chosen["outside_weight"]), chosen["threshold"], chosen["gate"])
         test_seconds = time.perf_counter() - reading
         out = RESULTS / args.name / "preds_test.json"
         out.unlink(missing_ok=True)  # this run's predictions replace an earlier run's
