@@ -220,3 +220,19 @@ def test_command_line_prints_the_micro_scores(capsys, muc4_dir):
                  "--gold", str(muc4 / "gtt_templates" / "test.json")])
     micro_line = [line for line in capsys.readouterr().out.splitlines() if "micro_avg" in line]
     assert micro_line and "P  61.69  R  42.36  F1  50.23" in micro_line[0]
+
+
+def test_the_committed_test_predictions_score_what_the_readme_reports(muc4_dir):
+    """benchmarks/results/muc4/preds_test.json is GRIT's output format, keyed and shaped like preds_s_t.out,
+    and the port scores it to the F1 that the results and the README give."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    path = root / "benchmarks" / "results" / "muc4" / "preds_test.json"
+    ours, theirs = json.loads(path.read_text()), json.loads((muc4_dir / "reference_predictions" / "preds_s_t.out").read_text())
+    assert set(ours) == set(theirs) and all(set(ours[k]) == set(theirs[k]) for k in ours)
+    assert all(set(ours[k]["pred_extracts"]) == set(scorer.ROLES) for k in ours)
+    result = scorer.ceaf_ree(scorer.load_grit_predictions(path), scorer.load_grit_gold(muc4_dir / "grit_ree" / "test.json"))
+    summary = json.loads((root / "benchmarks" / "results" / "muc4" / "summary.json").read_text())
+    assert result[scorer.MICRO]["f1"] == pytest.approx(summary["test"]["ceaf_ree"][scorer.MICRO]["f1"])
+    assert f"**{100 * result[scorer.MICRO]['f1']:.2f}**" in (root / "README.md").read_text()
