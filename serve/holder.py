@@ -14,7 +14,7 @@ from eventslots.model import store
 from eventslots.model.backends import default_backend
 from eventslots.model.inference import Extractor
 from eventslots.model.paths import default_model_dir
-from eventslots.model.schema import Schema
+from eventslots.model.schema import Schema, SchemaError
 
 log = logging.getLogger("eventslots.serve")
 
@@ -49,8 +49,12 @@ class ModelHolder:
             return self._extractor, self._version[0].name
 
     def schema(self) -> Schema:
-        """The schema of the model directory, read without loading the model."""
-        return Schema.for_model(self.location)
+        """The schema of the model directory, read without loading the model (a broken one is a
+        BrokenModelError naming the file, as loading would give)."""
+        try:
+            return Schema.for_model(self.location)
+        except SchemaError as error:
+            raise store.BrokenModelError(str(error)) from None
 
     def describe(self) -> str:
         """Which run the app uses, for the page (no server paths)."""

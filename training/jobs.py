@@ -241,7 +241,11 @@ def trained_on(model_dir: str | Path | None, documents: Sequence[Document]) -> l
     stored = json.loads((path / SETTINGS_FILE).read_text(encoding="utf-8")) if (path / SETTINGS_FILE).exists() else {}
     files = stored.get("annotations")  # the --annotations it was trained on, where not the corpus
     if files and not all(Path(f).exists() for f in files):
-        raise ValueError(f"the files {path} was trained on are not all here ({', '.join(files)}), so overlap cannot be checked")
+        import logging
+
+        logging.getLogger("eventslots").warning(
+            "the files %s was trained on are not all here (%s): whether these documents were trained on is not checked", path, ", ".join(files))
+        return []
     corpus = load_documents(files, schema=Schema.for_model(path)) if files else load_documents()
     training = drop_held_out(select_sources(corpus, model_settings(model_dir)))
     keys = {text_key(d.text) for d in training}
