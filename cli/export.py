@@ -18,16 +18,15 @@ def run_onnx(args) -> int:
     from eventslots.model.export import export_onnx
     from eventslots.model.inference import ModelNotFoundError, load_torch, require_model
     from eventslots.model.paths import default_model_dir
-    from eventslots.model.schema import Schema, SchemaError
     from eventslots.model.store import ModelStoreError, check_complete
 
     path = Path(args.model) if args.model else default_model_dir()
     try:
         require_model(path)
-        check_complete(path, Schema.for_model(path).tags)
+        check_complete(path)
         model, _ = load_torch(path)
         written = export_onnx(model, path.resolve())
-    except (ModelNotFoundError, ModelStoreError, SchemaError) as error:
+    except (ModelNotFoundError, ModelStoreError) as error:
         print(f"eventslots export: {error}", file=sys.stderr)
         return 1
     except OSError as error:

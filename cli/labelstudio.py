@@ -40,12 +40,13 @@ def register(commands) -> None:
 
 
 def run_config(args) -> int:
-    from eventslots.model.paths import default_model_dir
-    from eventslots.model.schema import Schema, SchemaError
+    from eventslots.model.schema import SchemaError
     from eventslots.training.corpus.formats.labelstudio import labelstudio_config
 
+    from .schema import schema_of
+
     try:
-        schema = Schema.load(args.schema) if args.schema else Schema.for_model(Path(args.model) if args.model else default_model_dir())
+        schema = schema_of(args.schema, args.model)
     except SchemaError as error:
         print(f"eventslots labelstudio config: {error}", file=sys.stderr)
         return 1

@@ -18,12 +18,20 @@ def register(commands) -> None:
     show.set_defaults(run=run_show)
 
 
-def run_show(args) -> int:
+def schema_of(file: str | None, model: str | None):
+    """The schema in ``file``, else that of the ``model`` directory (default: $EVENTSLOTS_MODEL or
+    models/default; the default schema where it has none). SchemaError names a bad file."""
     from eventslots.model.paths import default_model_dir
-    from eventslots.model.schema import Schema, SchemaError
+    from eventslots.model.schema import Schema
+
+    return Schema.load(file) if file else Schema.for_model(Path(model) if model else default_model_dir())
+
+
+def run_show(args) -> int:
+    from eventslots.model.schema import SchemaError
 
     try:
-        schema = Schema.load(args.file) if args.file else Schema.for_model(Path(args.model) if args.model else default_model_dir())
+        schema = schema_of(args.file, args.model)
     except SchemaError as error:
         print(f"eventslots schema: {error}", file=sys.stderr)
         return 1

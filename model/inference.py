@@ -25,7 +25,7 @@ from .calibration import Calibration
 from .decoding import viterbi
 from .grouping import PairScorer
 from .paths import MODEL_ENV, default_model_dir
-from .schema import DEFAULT_SCHEMA, OUTSIDE, Schema, SchemaError
+from .schema import DEFAULT_SCHEMA, OUTSIDE, Schema
 from .spans import Span
 from .store import SETTINGS_FILE, BrokenModelError, check_complete, weights_file
 from .tagging import tags_to_spans, word_tokens
@@ -111,11 +111,7 @@ class Extractor:
         path = Path(path) if path is not None else default_model_dir()
         backend = check_backend(backend) if backend else default_backend(path)
         require_model(path)
-        try:
-            schema = Schema.for_model(path)
-        except SchemaError as error:
-            raise BrokenModelError(str(error)) from None
-        check_complete(path, schema.tags, weights=backend == "torch")
+        schema = check_complete(path, weights=backend == "torch")
         settings = {}
         if (path / SETTINGS_FILE).exists():
             training = json.loads((path / SETTINGS_FILE).read_text(encoding="utf-8")).get("config", {})
@@ -245,7 +241,7 @@ class Extractor:
     def _word_probs(self, words: list[tuple[int, int]], encoded: EncodedText, token_probs: np.ndarray) -> np.ndarray:
         """One row of tag probabilities per word (``model.tagging.word_tokens``)."""
         outside = np.zeros(len(self.tags), dtype=np.float32)
-        outside[self.tags.index("O")] = 1.0
+        outside[self.tags.index(OUTSIDE)] = 1.0
         word_probs = np.tile(outside, (len(words), 1))
         # Each word takes the probabilities of the first sub-word that starts inside it.
         token = 0

@@ -31,6 +31,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Iterator
 
+from .schema import Schema, SchemaError
+
 RUNS_DIR = ".runs"
 SETTINGS_FILE = "eventslots.json"
 CALIBRATION_FILE = "calibration.json"
@@ -275,10 +277,21 @@ def onnx_file(path: Path, backend: str) -> Path:
     return Path(path) / ONNX_FILES[backend]
 
 
-def check_complete(path: Path, expected_tags: list[str], weights: bool = True) -> None:
-    """Raise BrokenModelError naming the file when ``path`` lacks what loading needs, or its labels
-    are not its schema's tags (``schema.json``, or the default schema for runs without one)."""
+def model_schema(path: Path) -> Schema:
+    """The schema of a model directory (``Schema.for_model``); an unreadable ``schema.json`` is a
+    BrokenModelError naming it, like any other broken file of the directory."""
+    try:
+        return Schema.for_model(path)
+    except SchemaError as error:
+        raise BrokenModelError(str(error)) from None
+
+
+def check_complete(path: Path, weights: bool = True) -> Schema:
+    """The model's schema; raises BrokenModelError naming the file when ``path`` lacks what loading
+    needs, or its labels are not its schema's tags (``schema.json``, or the default schema for runs without one)."""
     path = Path(path)
+    schema = model_schema(path)
+    expected_tags = list(schema.tags)
     config_file = path / "config.json"
     try:
         config = json.loads(config_file.read_text(encoding="utf-8"))
@@ -291,11 +304,12 @@ def check_complete(path: Path, expected_tags: list[str], weights: bool = True) -
         raise BrokenModelError(f"{path / TOKENIZER_FILES[0]}: missing; the model directory has no tokenizer")
     labels = config.get("id2label") or {}
     tags = [labels.get(str(i), labels.get(i)) for i in range(len(labels))]
-    if tags != list(expected_tags):
+    if tags != expected_tags:
         raise BrokenModelError(
             f"{config_file}: its labels ({', '.join(map(str, tags)) or 'none'}) are not the tags of the model's schema "
             f"({', '.join(expected_tags)}); retrain the model with `eventslots train`"
         )
+    return schema
 
 
 def _umask() -> int:

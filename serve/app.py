@@ -15,7 +15,7 @@ from eventslots.model.incidents import ROW_FIELDS, analyse_batch, has_incident_s
 from eventslots.model.inference import Extractor, ModelNotFoundError
 from eventslots.model.normalise import as_date
 from eventslots.model.paths import SEEDS_DIR
-from eventslots.model.schema import DEFAULT_SCHEMA, Schema, SchemaError
+from eventslots.model.schema import DEFAULT_SCHEMA, Schema
 from eventslots.model.spans import Span
 
 from .holder import ModelHolder
@@ -109,8 +109,8 @@ def build_app(model_dir: str | Path | None = None, annotations_dir: str | Path |
     try:
         # The page is built for the model's labels (legend, colours, label box); a model of another
         # schema published later shows after a restart.
-        schema = Schema.for_model(holder.location)
-    except SchemaError as error:
+        schema = holder.schema()
+    except store.ModelStoreError as error:
         log.warning("the model's schema cannot be read (%s): the page shows the default labels", error)
         schema = DEFAULT_SCHEMA
     # Incident records are built from the attack slots; a model of another schema has none.

@@ -14,7 +14,7 @@ from eventslots.model import store
 from eventslots.model.backends import default_backend
 from eventslots.model.inference import Extractor
 from eventslots.model.paths import default_model_dir
-from eventslots.model.schema import Schema, SchemaError
+from eventslots.model.schema import Schema
 
 log = logging.getLogger("eventslots.serve")
 
@@ -51,10 +51,7 @@ class ModelHolder:
     def schema(self) -> Schema:
         """The schema of the model directory, read without loading the model (a broken one is a
         BrokenModelError naming the file, as loading would give)."""
-        try:
-            return Schema.for_model(self.location)
-        except SchemaError as error:
-            raise store.BrokenModelError(str(error)) from None
+        return store.model_schema(self.location)
 
     def describe(self) -> str:
         """Which run the app uses, for the page (no server paths)."""

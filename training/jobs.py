@@ -238,7 +238,7 @@ def trained_on(model_dir: str | Path | None, documents: Sequence[Document]) -> l
     from .corpus.real import drop_held_out
 
     path = Path(model_dir) if model_dir else default_model_dir()
-    stored = json.loads((path / SETTINGS_FILE).read_text(encoding="utf-8")) if (path / SETTINGS_FILE).exists() else {}
+    stored = stored_settings(path)
     files = stored.get("annotations")  # the --annotations it was trained on, where not the corpus
     if files and not all(Path(f).exists() for f in files):
         import logging
@@ -247,17 +247,25 @@ def trained_on(model_dir: str | Path | None, documents: Sequence[Document]) -> l
             "the files %s was trained on are not all here (%s): whether these documents were trained on is not checked", path, ", ".join(files))
         return []
     corpus = load_documents(files, schema=Schema.for_model(path)) if files else load_documents()
-    training = drop_held_out(select_sources(corpus, model_settings(model_dir)))
+    training = drop_held_out(select_sources(corpus, settings_config(stored)))
     keys = {text_key(d.text) for d in training}
     return [d.id for d in documents if text_key(d.text) in keys]
 
 
+def stored_settings(path: Path) -> dict:
+    """What training wrote in a model directory's settings file (empty where it has none)."""
+    return json.loads((path / SETTINGS_FILE).read_text(encoding="utf-8")) if (path / SETTINGS_FILE).exists() else {}
+
+
+def settings_config(stored: dict) -> TrainingConfig:
+    """The training settings of ``stored_settings`` (defaults where they say nothing)."""
+    known = {f.name for f in config_fields()}
+    return TrainingConfig(**{k: v for k, v in stored.get("config", {}).items() if k in known})
+
+
 def model_settings(model_dir: str | Path | None) -> TrainingConfig:
     """The training settings stored in a model directory (defaults where it has none)."""
-    path = Path(model_dir) if model_dir else default_model_dir()
-    stored = json.loads((path / SETTINGS_FILE).read_text(encoding="utf-8")).get("config", {}) if (path / SETTINGS_FILE).exists() else {}
-    known = {f.name for f in config_fields()}
-    return TrainingConfig(**{k: v for k, v in stored.items() if k in known})
+    return settings_config(stored_settings(Path(model_dir) if model_dir else default_model_dir()))
 
 
 def evaluate_on_split(

@@ -98,10 +98,8 @@ def select(spans_by_doc: dict[str, list], threshold: float, gate: float) -> dict
     return kept
 
 
-def choose_on_dev(spans_by_doc: dict[str, list], records: list[dict], gold_file: Path) -> tuple[dict, list[dict]]:
-    """The threshold, document gate and handling of contained strings (``convert.to_fillers``) with the
-    best dev CEAF-REE F1 (ties keep the gentler setting: lower threshold and gate, "keep")."""
-    gold = scorer.load_grit_gold(gold_file)
+def grid_scores(spans_by_doc: dict[str, list], records: list[dict], gold: dict) -> list[dict]:
+    """Dev CEAF-REE of every threshold, document gate and handling of contained strings (``convert.to_fillers``)."""
     grid = []
     for threshold in THRESHOLDS:
         for gate in DOCUMENT_GATES:
@@ -111,9 +109,20 @@ def choose_on_dev(spans_by_doc: dict[str, list], records: list[dict], gold_file:
             for contained in convert.CONTAINED:
                 f1 = scorer.ceaf_ree(convert.to_fillers(kept, records, contained), gold)[scorer.MICRO]
                 grid.append({"threshold": threshold, "gate": gate, "contained": contained, "p": f1["p"], "r": f1["r"], "f1": f1["f1"]})
+    return grid
+
+
+def best_row(grid: list[dict]) -> dict:
+    """The row with the best F1; ties keep the gentler setting: no reweighting of O, lower threshold and gate, "keep"."""
     order = {name: i for i, name in enumerate(convert.CONTAINED)}
-    best = max(grid, key=lambda row: (round(row["f1"], 9), -row["threshold"], -row["gate"], -order[row["contained"]]))
-    return best, grid
+    return max(grid, key=lambda row: (round(row["f1"], 9), row.get("outside_weight", 1.0), -row["threshold"], -row["gate"],
+                                      -order[row["contained"]]))
+
+
+def choose_on_dev(spans_by_doc: dict[str, list], records: list[dict], gold_file: Path) -> tuple[dict, list[dict]]:
+    """The best row of ``grid_scores`` on these spans, and the grid."""
+    grid = grid_scores(spans_by_doc, records, scorer.load_grit_gold(gold_file))
+    return best_row(grid), grid
 
 
 def main(argv=None) -> int:
@@ -140,14 +149,13 @@ def main(argv=None) -> int:
     extractor = Extractor.load(args.model, calibrated=False, backend="torch")
     dev_records = [json.loads(line) for line in files["dev"].open(encoding="utf-8")]
     reading = time.perf_counter()
+    dev_gold = scorer.load_grit_gold(data / "dev.json")
     grid = []
     for weight in OUTSIDE_WEIGHTS:
-        _, rows = choose_on_dev(read_spans(extractor, dev_records, weight), dev_records, data / "dev.json")
+        rows = grid_scores(read_spans(extractor, dev_records, weight), dev_records, dev_gold)
         grid += [{"outside_weight": weight, **row} for row in rows]
     dev_seconds = time.perf_counter() - reading
-    order = {name: i for i, name in enumerate(convert.CONTAINED)}
-    # Ties keep the gentler setting: no reweighting, lower threshold and gate, "keep".
-    chosen = max(grid, key=lambda row: (round(row["f1"], 9), row["outside_weight"], -row["threshold"], -row["gate"], -order[row["contained"]]))
+    chosen = best_row(grid)
     untuned = next(row for row in grid if row["outside_weight"] == 1.0 and row["threshold"] == 0.0 and row["gate"] == 0.0
                    and row["contained"] == "keep")
     figures = {
