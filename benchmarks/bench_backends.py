@@ -94,7 +94,7 @@ def main() -> None:
         )
         low, high = row["exact_interval"]
         lines.append(
-            f"| {row['backend']} | {row['context_tokens'] or 'a window'} | {row['agreement_seeds']:.3f} | {row['agreement_dev']:.3f} | "
+            f"| {row['backend']} | {'a window' if row['context_tokens'] is None else row['context_tokens']} | {row['agreement_seeds']:.3f} | {row['agreement_dev']:.3f} | "
             f"{row['exact_f1']:.3f} ({low:.3f}-{high:.3f}) | {row['ece']:.3f} | {row['no_attack_with_spans']} | "
             f"{row['seed_articles_per_second']:.2f} | {row['speed_ratio']:.2f}x | {'pass' if row['passes_gate'] else 'fail'} |"
         )

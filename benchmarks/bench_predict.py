@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
-import platform
 import resource
 import statistics
 import time
@@ -127,7 +126,7 @@ def main() -> None:
     texts_by_corpus = corpora()
     default = f"predict_batch, {default_backend(Path(args.model))}"
     lines = [
-        f"Model {args.model}; {platform.processor() or platform.machine()}, 2 threads; seeds: median of {args.repeats} passes, "
+        f"Model {args.model}; 2 threads; seeds: median of {args.repeats} passes, "
         f"authored x{CORPUS_SIZE}: one pass. Agreement: exact-span F1 against fp32 torch predict_batch. Default backend: {default}.\n",
         "| corpus | system | articles/s | tokens/s | peak RSS (MB) | agreement with fp32 torch | throughput vs pipeline |",
         "|---|---|---|---|---|---|---|",

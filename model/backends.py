@@ -89,11 +89,23 @@ class OnnxTagger:
     def __init__(self, path: Path, tags: list[str], threads: int | None = None, quantised: bool | None = None):
         import onnxruntime
 
+        path = Path(path)
+        cores = threads or len(os.sched_getaffinity(0))
+        # Dynamic quantisation scales activations by the range of the whole batch, so a window's
+        # reading would depend on the windows beside it (and on their padding). Read one window at a
+        # time and it depends on nothing else: predict(text) == predict_batch([..., text, ...]).
+        self.one_window_at_a_time = quantised if quantised is not None else path.name == ONNX_FILES["onnx-int8"]
+        self.backend = "onnx-int8" if self.one_window_at_a_time else "onnx"
+        # One window's products (about 100 x 384 sub-words by features) are too small to split well
+        # over cores, so the one-window graph reads a window per core instead, each run on one thread
+        # (ORT lets go of the GIL while it runs; benchmarks/bench_int8_reading.py). A batched graph
+        # splits its large products over cores itself.
+        self.workers = cores if self.one_window_at_a_time else 1
         options = onnxruntime.SessionOptions()
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
         # Torch's rule: one thread per core. ORT's default also spins idle threads, which starves
         # the other processes of a 2-core machine (a server's web threads, Ray's other workers).
-        options.intra_op_num_threads = threads or len(os.sched_getaffinity(0))
+        options.intra_op_num_threads = 1 if self.workers > 1 else cores
         options.inter_op_num_threads = 1
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
@@ -101,29 +113,34 @@ class OnnxTagger:
         except Exception as error:  # ORT raises its own kinds; each means the file is unusable
             raise BrokenModelError(f"{path}: the ONNX graph cannot be read ({type(error).__name__}: {error})") from None
         self.tags = tags
-        self.path = Path(path)
-        # Dynamic quantisation scales activations by the range of the whole batch, so a window's
-        # reading would depend on the windows beside it (and on their padding). Read one window at a
-        # time and it depends on nothing else: predict(text) == predict_batch([..., text, ...]), for
-        # 12% of the int8 graph's speed on the seeds.
-        self.one_window_at_a_time = quantised if quantised is not None else self.path.name == ONNX_FILES["onnx-int8"]
-        self.backend = "onnx-int8" if self.one_window_at_a_time else "onnx"
+        self.path = path
+        self._pool = None
 
     def __call__(self, ids: np.ndarray, mask: np.ndarray, states: bool = False):
         names = list(OUTPUTS) if states else [OUTPUTS[0]]
         if not self.one_window_at_a_time:
             outputs = self.session.run(names, {INPUTS[0]: ids, INPUTS[1]: mask})
             return outputs[0], (outputs[1] if states else None)
-        probs, last = None, None
-        for row in range(len(ids)):
-            length = int(mask[row].sum())
-            outputs = self.session.run(names, {INPUTS[0]: ids[row : row + 1, :length], INPUTS[1]: mask[row : row + 1, :length]})
-            if probs is None:
-                probs = np.zeros((len(ids), ids.shape[1], outputs[0].shape[-1]), dtype=outputs[0].dtype)
-                last = np.zeros((len(ids), ids.shape[1], outputs[1].shape[-1]), dtype=outputs[1].dtype) if states else None
-            probs[row, :length] = outputs[0][0]
+        lengths = [int(m.sum()) for m in mask]
+
+        def read(row: int):
+            length = lengths[row]
+            return self.session.run(names, {INPUTS[0]: ids[row : row + 1, :length], INPUTS[1]: mask[row : row + 1, :length]})
+
+        if self.workers > 1 and len(ids) > 1:
+            if self._pool is None:
+                from concurrent.futures import ThreadPoolExecutor
+
+                self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="eventslots-onnx")
+            readings = list(self._pool.map(read, range(len(ids))))
+        else:
+            readings = [read(row) for row in range(len(ids))]
+        probs = np.zeros((len(ids), ids.shape[1], readings[0][0].shape[-1]), dtype=readings[0][0].dtype)
+        last = np.zeros((len(ids), ids.shape[1], readings[0][1].shape[-1]), dtype=readings[0][1].dtype) if states else None
+        for row, outputs in enumerate(readings):
+            probs[row, : lengths[row]] = outputs[0][0]
             if states:
-                last[row, :length] = outputs[1][0]
+                last[row, : lengths[row]] = outputs[1][0]
         return probs, last
 
 

@@ -46,6 +46,16 @@ def test_int8_graph_is_quantised_and_stays_close(trained_model_dir, texts):
     assert np.abs(fp32.tagger(ids, mask)[0] - int8.tagger(ids, mask)[0]).max() < 0.15
 
 
+def test_int8_reads_a_window_per_core_as_one_core_would(trained_model_dir, texts):
+    one = Extractor.load(trained_model_dir, backend="onnx-int8", threads=1)
+    two = Extractor.load(trained_model_dir, backend="onnx-int8", threads=2)
+    assert (one.tagger.workers, two.tagger.workers) == (1, 2)
+    together = two.predict_batch(texts, min_score=0)
+    assert together == one.predict_batch(texts, min_score=0)
+    # Each window is read alone, so a text reads the same whatever is batched with it.
+    assert [two.predict(text, min_score=0) for text in texts] == together
+
+
 def test_predicting_with_onnx_never_imports_torch(trained_model_dir, seeds_dir):
     script = (
         "import sys\n"

@@ -1,0 +1,72 @@
+"""How the int8 backend spends two cores: one window on two threads, or a window per core.
+
+The int8 graph reads one window at a time (its activation scales are per batch,
+so a batch would make a window's reading depend on its neighbours). A window's
+products are small, so two threads on one window leave cores idle; the shipped
+reading (``model.backends.OnnxTagger``) runs a window per core, each on one
+thread. Both readings in one process, alternating, on the seeds (median of
+``--repeats`` passes each round), with a check that they give the same spans.
+
+    python benchmarks/bench_int8_reading.py [--model DIR] [--repeats 5] [--rounds 3]
+
+Writes ``benchmarks/results/bench_int8_reading.{json,md}``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+from reporting import write_results  # benchmarks/reporting.py
+
+
+def one_window_on_two_threads(extractor) -> None:
+    """The reading before: the same graph in a session with two intra-op threads, windows in turn."""
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.intra_op_num_threads, options.inter_op_num_threads = 2, 1
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    extractor.tagger.session = onnxruntime.InferenceSession(str(extractor.tagger.path), options, providers=["CPUExecutionProvider"])
+    extractor.tagger.workers = 1
+
+
+def main() -> None:
+    from eventslots.model.inference import Extractor
+    from eventslots.model.paths import SEEDS_DIR, default_model_dir
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--model", default=str(default_model_dir()))
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    seeds = [p.read_text(encoding="utf-8") for p in sorted(SEEDS_DIR.glob("*.txt"))]
+    readings = {"one window on two threads": Extractor.load(args.model, backend="onnx-int8", threads=2),
+                "a window per core (shipped)": Extractor.load(args.model, backend="onnx-int8", threads=2)}
+    one_window_on_two_threads(readings["one window on two threads"])
+    spans = [extractor.predict_batch(seeds) for extractor in readings.values()]
+    rates: dict[str, list[float]] = {name: [] for name in readings}
+    for _ in range(args.rounds):
+        for name, extractor in readings.items():
+            passes = []
+            for _ in range(args.repeats):
+                started = time.perf_counter()
+                extractor.predict_batch(seeds)
+                passes.append(time.perf_counter() - started)
+            rates[name].append(len(seeds) / statistics.median(passes))
+    baseline = statistics.median(rates["one window on two threads"])
+    rows = [{"reading": name, "articles_per_second": statistics.median(r), "speedup": statistics.median(r) / baseline} for name, r in rates.items()]
+    lines = [
+        f"Model {args.model}; int8 backend on the seeds, 2 cores; median of {args.rounds} rounds of {args.repeats} passes. "
+        f"Same spans from both readings: {'yes' if spans[0] == spans[1] else 'NO'}.\n",
+        "| int8 reading | seeds: articles/s | vs one window on two threads |",
+        "|---|---|---|",
+        *(f"| {row['reading']} | {row['articles_per_second']:.2f} | {row['speedup']:.2f}x |" for row in rows),
+    ]
+    write_results("bench_int8_reading", {"same_spans": spans[0] == spans[1], "rows": rows}, lines)
+
+
+if __name__ == "__main__":
+    main()
