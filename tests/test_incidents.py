@@ -11,7 +11,7 @@ import pytest
 
 from eventslots.model.grouping import rule_grouping
 from eventslots.model.incidents import ROW_FIELDS, build_incidents, extract_incidents
-from eventslots.model.normalise import Count, casualty_counts, dateline, resolve_time
+from eventslots.model.normalise import Count, TimeValue, casualty_counts, dateline, resolve_time
 from eventslots.model.paths import SEEDS_DIR
 from eventslots.model.sentences import sentence_spans
 from eventslots.model.spans import Span
@@ -53,9 +53,26 @@ FRIDAY = datetime(2024, 1, 5, 12)
     ("approximately 0400 this morning", datetime(1988, 11, 23), "1988-11-23"),
     ("the 1990s", None, "1990/1999"),
     ("recently", FRIDAY, None),
+    ("first half of November", datetime(1988, 9, 15), "1987-11-01/1987-11-15"),  # half a month is a range
+    ("past few hours", datetime(1988, 10, 19), "1988-10-19"),
+    ("autumn 1974", None, "1974"),  # a season gives its year
+    ("two days after", FRIDAY, None),  # counted from another event, not from the publication date
 ])
 def test_dates_resolve_against_the_publication_date(expression, base, iso):
     assert time_of(expression, base) == iso
+
+
+@pytest.mark.parametrize("expression, previous, iso", [
+    ("two days after", "2016-09-17", "2016-09-19"),
+    ("a week earlier", "2016-09-17", "2016-09-10"),
+    ("the next day", "1975-08-27", "1975-08-28"),
+    ("a few hours later", "1987-11-01/1987-11-15", "1987-11-01/1987-11-15"),  # within the range told before
+    ("two days after", "2016-09", None),  # days counted from a month fix no day
+])
+def test_times_told_against_the_incident_before(expression, previous, iso):
+    earlier = TimeValue(previous, Span(0, 1, "TIME", "x"))
+    value = resolve_time([Span(0, len(expression), "TIME", expression)], FRIDAY, earlier)
+    assert (value.iso if value else None) == iso
 
 
 def test_a_dateline_dates_the_text():
@@ -79,6 +96,32 @@ def test_a_dateline_dates_the_text():
     ("The blast killed 18 people: nine policemen, nine civilians.", [("18 people", "CASUALTIES"), ("nine policemen", "CASUALTIES"), ("nine civilians", "CASUALTIES")], Count(18), None),
     ("Five people were killed. Officials later said five people died.", [("Five people", "CASUALTIES"), ("five people", "CASUALTIES")], Count(5), None),
     ("An 18-year-old girl was wounded.", [("18-year-old girl", "CASUALTIES")], None, Count(1)),
+    ("Hundreds were injured.", [("Hundreds", "CASUALTIES")], None, Count(200, True)),
+    ("It followed the slaying of seven more demonstrators.", [("seven more demonstrators", "CASUALTIES")], Count(7), None),
+    # A part singled out of a figure is already in it.
+    ("The note denounces the massacre of 14 fishermen, including two Colombians.", [("14 fishermen", "CASUALTIES"), ("two Colombians", "CASUALTIES")], Count(14), None),
+    ("The attack killed nine policemen and nine civilians, including four clerks.",
+     [("nine policemen", "CASUALTIES"), ("nine civilians", "CASUALTIES"), ("four clerks", "CASUALTIES")], Count(18), None),
+    ("Officials said 25 people were killed, five of them children, and more than 100 injured.",
+     [("25 people", "CASUALTIES"), ("five of them children", "CASUALTIES"), ("more than 100", "CASUALTIES")], Count(25), Count(101, True)),
+    # The cue that governs a span (or its list) wins over a nearer one of the next clause.
+    ("Guerrillas caused the death of 6 people and crippled 23 others.", [("6 people", "CASUALTIES"), ("23 others", "CASUALTIES")], Count(6), Count(23)),
+    ("Six soldiers were killed with two other Americans and an Afghan injured.",
+     [("Six soldiers", "CASUALTIES"), ("two other Americans", "CASUALTIES"), ("Afghan", "CASUALTIES")], Count(6), Count(3)),
+    ("Shells hit the district, killing a woman and her teenage son and wounding five others.",
+     [("woman", "CASUALTIES"), ("teenage son", "CASUALTIES"), ("five others", "CASUALTIES")], Count(2), Count(5)),
+    ("A man stabbed eight people in a mall.", [("eight people", "CASUALTIES")], None, Count(8)),
+    ("Four masked men stabbed the deputy prefect to death.", [("deputy prefect", "CASUALTIES")], Count(1), None),
+    # "Others" on top of a figure of the same kind add up.
+    ("Ninety six people were detained in hospital, and about 24 others were allowed home after treatment.",
+     [("Ninety six people", "CASUALTIES"), ("about 24 others", "CASUALTIES")], None, Count(120)),
+    # One person named or described twice, an age or an article between.
+    ("Police disrupted the funeral of James McDade, a volunteer who had died in a premature explosion.",
+     [("James McDade", "CASUALTIES"), ("volunteer", "CASUALTIES")], Count(1), None),
+    ("The strike hit the car, killing the driver, Samir Abu Odeh, 52, and his three sons.",
+     [("driver", "CASUALTIES"), ("Samir Abu Odeh", "CASUALTIES"), ("three sons", "CASUALTIES")], Count(4), None),
+    ("The strike killed a Syrian crew member, the ship's electrician, and injured four sailors.",
+     [("Syrian crew member", "CASUALTIES"), ("ship's electrician", "CASUALTIES"), ("four sailors", "CASUALTIES")], Count(1), Count(4)),
 ])
 def test_casualty_counts(text, marked, killed, injured):
     assert casualty_counts(text, spans_of(text, marked), sentence_spans(text)) == (killed, injured)
