@@ -73,14 +73,18 @@ def choose(page, dropdown: str, option: str) -> None:
 def select_words(page, words: str) -> bool:
     """Select ``words`` in an unhighlighted stretch of the view with a real mouse drag."""
     box = page.evaluate(
-        """(words) => {
+        """async (words) => {
             const field = document.querySelector('#highlighted .textfield');
             const walker = document.createTreeWalker(field, NodeFilter.SHOW_TEXT);
             for (let text = walker.nextNode(); text; text = walker.nextNode()) {
                 if (text.parentElement.closest('.highlighted, .label, .label-input, button')) continue;
                 const at = text.textContent.indexOf(words);
                 if (at < 0) continue;
-                text.parentElement.scrollIntoView({block: 'center'});  // mouse coordinates are the viewport's
+                // Mouse coordinates are the viewport's: scroll, and measure only once the scroll and any
+                // re-render have been laid out (measured before, a drag can start far from the words).
+                text.parentElement.scrollIntoView({block: 'center', behavior: 'instant'});
+                for (let frame = 0; frame < 3; frame++) await new Promise(requestAnimationFrame);
+                if (!text.isConnected) return null;
                 const range = document.createRange();
                 range.setStart(text, at); range.setEnd(text, at + words.length);
                 const r = range.getBoundingClientRect();
@@ -150,7 +154,12 @@ def test_paste_extract_correct_and_save(page, app_url, user_annotations, extract
     wait_for_text(page, "#status", "Added LOCATION 'Iraqi capital'")
     # Words never wrap in the middle in the highlighted view.
     assert page.eval_on_selector("#highlighted .textfield", "e => getComputedStyle(e).wordBreak") == "normal"
-    # Select words with the mouse: they take the Label box's label (LOCATION).
+    # Select words with the mouse: they take the Label box's label (LOCATION). First let the view show the
+    # span just added, so the words are not moved by that re-render mid-drag.
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#highlighted .token.highlighted')].some(t => t.innerText.includes('Iraqi capital'))",
+        timeout=120_000,
+    )
     selected = select_words(page, "investigation")
     wait_for_text(page, "#status", "Edited.")
     wait_for_text(page, "#spans-table", "investigation")

@@ -245,7 +245,7 @@ def label_studio(tmp_path_factory):
     if binary is None:
         if os.environ.get("CI"):
             raise RuntimeError("CI must install Label Studio for this test (the README's test command does, in .venv-labelstudio)")
-        pytest.skip("Label Studio is not installed: python3 -m venv .venv-labelstudio && .venv-labelstudio/bin/pip install label-studio==1.23.2")
+        pytest.skip("Label Studio is not installed: python3 -m venv .venv-labelstudio && .venv-labelstudio/bin/pip install label-studio==1.23.2 'sentry-sdk<3'")
     data = tmp_path_factory.mktemp("label-studio")
     port = free_port()
     log = open(data / "server.log", "w")
