@@ -128,11 +128,12 @@ class OnnxTagger:
             return self.session.run(names, {INPUTS[0]: ids[row : row + 1, :length], INPUTS[1]: mask[row : row + 1, :length]})
 
         if self.workers > 1 and len(ids) > 1:
-            if self._pool is None:
+            # A forked child inherits the pool but not its threads: it would wait forever, so it makes its own.
+            if self._pool is None or self._pool[0] != os.getpid():
                 from concurrent.futures import ThreadPoolExecutor
 
-                self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="eventslots-onnx")
-            readings = list(self._pool.map(read, range(len(ids))))
+                self._pool = (os.getpid(), ThreadPoolExecutor(self.workers, thread_name_prefix="eventslots-onnx"))
+            readings = list(self._pool[1].map(read, range(len(ids))))
         else:
             readings = [read(row) for row in range(len(ids))]
         probs = np.zeros((len(ids), ids.shape[1], readings[0][0].shape[-1]), dtype=readings[0][0].dtype)

@@ -54,6 +54,21 @@ def test_int8_reads_a_window_per_core_as_one_core_would(trained_model_dir, texts
     assert together == one.predict_batch(texts, min_score=0)
     # Each window is read alone, so a text reads the same whatever is batched with it.
     assert [two.predict(text, min_score=0) for text in texts] == together
+    # A process forked after the pool started reads with a pool of its own (the inherited one has no threads).
+    import multiprocessing
+    import queue
+
+    fork = multiprocessing.get_context("fork")
+    results = fork.Queue()
+    child = fork.Process(target=lambda: results.put(two.predict_batch(texts[:2], min_score=0)))
+    child.start()
+    try:
+        assert results.get(timeout=120) == together[:2]
+    except queue.Empty:
+        pytest.fail("a forked process never finished reading with the int8 backend")
+    finally:
+        child.kill()
+        child.join()
 
 
 def test_predicting_with_onnx_never_imports_torch(trained_model_dir, seeds_dir):
