@@ -25,24 +25,22 @@ def one_window_on_two_threads(extractor) -> None:
     """The reading before: the same graph in a session with two intra-op threads, windows in turn."""
     import onnxruntime
 
-    options = onnxruntime.SessionOptions()
-    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
-    options.intra_op_num_threads, options.inter_op_num_threads = 2, 1
-    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    extractor.tagger.session = onnxruntime.InferenceSession(str(extractor.tagger.path), options, providers=["CPUExecutionProvider"])
-    extractor.tagger.workers = 1
+    from eventslots.model.backends import session_options
+
+    tagger = extractor.tagger
+    tagger.session = onnxruntime.InferenceSession(str(tagger.path), session_options(2), providers=["CPUExecutionProvider"])
+    tagger.workers = 1
 
 
-def sub_words_read(texts: list[str]) -> dict[str, int]:
-    """Sub-words the encoder reads over ``texts`` (special tokens included): the paragraph windows
-    ``predict`` reads with, against plain sliding windows of the same size and stride (as the pipeline reads)."""
-    from eventslots.model.base import load_tokenizer
-    from eventslots.model.windows import DEFAULT_STRIDE_TOKENS, DEFAULT_WINDOW_TOKENS, encode_text, plan_reading, plan_windows
+def sub_words_read(extractor, texts: list[str]) -> dict[str, int]:
+    """Sub-words ``extractor`` reads over ``texts`` (special tokens included): its paragraph windows,
+    against plain sliding windows of the same size and stride (as the pipeline reads)."""
+    from eventslots.model.windows import encode_text, plan_reading, plan_windows
 
-    tokenizer = load_tokenizer()
-    encoded = [encode_text(tokenizer, text) for text in texts]
-    paragraph = [plan_reading(t, e, DEFAULT_WINDOW_TOKENS, DEFAULT_STRIDE_TOKENS)[0] for t, e in zip(texts, encoded)]
-    sliding = [plan_windows(e, DEFAULT_WINDOW_TOKENS, DEFAULT_STRIDE_TOKENS) for e in encoded]
+    size, stride = extractor.window_tokens, extractor.stride_tokens
+    encoded = [encode_text(extractor.tokenizer, text) for text in texts]
+    paragraph = [plan_reading(t, e, size, stride, extractor.context_tokens)[0] for t, e in zip(texts, encoded)]
+    sliding = [plan_windows(e, size, stride) for e in encoded]
     return {
         "text": sum(len(e.ids) for e in encoded),
         "paragraph windows": sum(w.end - w.start + 2 for plan in paragraph for w in plan),
@@ -60,10 +58,10 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     seeds = [p.read_text(encoding="utf-8") for p in sorted(SEEDS_DIR.glob("*.txt"))]
-    read = sub_words_read(seeds)
     readings = {"one window on two threads": Extractor.load(args.model, backend="onnx-int8", threads=2),
                 "a window per core (shipped)": Extractor.load(args.model, backend="onnx-int8", threads=2)}
     one_window_on_two_threads(readings["one window on two threads"])
+    read = sub_words_read(readings["a window per core (shipped)"], seeds)
     spans = [extractor.predict_batch(seeds) for extractor in readings.values()]
     rates: dict[str, list[float]] = {name: [] for name in readings}
     for _ in range(args.rounds):

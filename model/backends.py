@@ -83,6 +83,20 @@ class TorchTagger:
         return probs, last
 
 
+def session_options(threads: int):
+    """ONNX Runtime's options for a graph run on ``threads`` threads."""
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+    # Torch's rule: one thread per core. ORT's default also spins idle threads, which starves
+    # the other processes of a 2-core machine (a server's web threads, Ray's other workers).
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return options
+
+
 class OnnxTagger:
     """A graph exported by ``model.export``, run by ONNX Runtime."""
 
@@ -101,15 +115,8 @@ class OnnxTagger:
         # (ORT lets go of the GIL while it runs; benchmarks/bench_int8_reading.py). A batched graph
         # splits its large products over cores itself.
         self.workers = cores if self.one_window_at_a_time else 1
-        options = onnxruntime.SessionOptions()
-        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
-        # Torch's rule: one thread per core. ORT's default also spins idle threads, which starves
-        # the other processes of a 2-core machine (a server's web threads, Ray's other workers).
-        options.intra_op_num_threads = 1 if self.workers > 1 else cores
-        options.inter_op_num_threads = 1
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
-            self.session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+            self.session = onnxruntime.InferenceSession(str(path), session_options(1 if self.workers > 1 else cores), providers=["CPUExecutionProvider"])
         except Exception as error:  # ORT raises its own kinds; each means the file is unusable
             raise BrokenModelError(f"{path}: the ONNX graph cannot be read ({type(error).__name__}: {error})") from None
         self.tags = tags

@@ -324,12 +324,14 @@ def casualty_counts(text: str, spans: Sequence[Span], sentences: Sequence[tuple[
 
     totals: dict[str, dict[int, list]] = {"killed": {}, "injured": {}}
     casualties = [s for s in spans if s.label == "CASUALTIES"]
+    ordered = list(sentences)
+    in_sentence = [sentence_index(ordered, span.start) for span in casualties]
     counted = inside = False
     named_twice: list[Span] = []
     for position, span in enumerate(casualties):
-        index = sentence_index(list(sentences), span.start)
+        index = in_sentence[position]
         between = text[casualties[position - 1].end : span.start] if position else ""
-        same_sentence = position and sentence_index(list(sentences), casualties[position - 1].start) == index
+        same_sentence = position and in_sentence[position - 1] == index
         if same_sentence and (counted or inside) and (_SUBSET.search(between) or _PART.match(span.text)):
             inside = True  # "14 fishermen, including two Colombians": counted in the figure before, and so are its list
         elif not (inside and _LIST.fullmatch(between)) or _governed_after(text, span.end, len(text)):
@@ -388,7 +390,8 @@ def _number_word(words: str) -> bool:
 
 
 # Spans joined only by commas and "and" are one list ("two soldiers and a civilian"; "Samir Abu Odeh, 52, and his three sons").
-_LIST = re.compile(r"(?i)[\s,]*(\d{1,3},\s*)?(and|as well as|plus)?\s*(a|an|the|one|his|her|their|its)?[\s,]*")
+_AND = r"(and|as well as|plus)"
+_LIST = re.compile(rf"(?i)[\s,]*(\d{{1,3}},\s*)?{_AND}?\s*(a|an|the|one|his|her|their|its)?[\s,]*")
 # A part singled out of a figure just given: "14 fishermen, including two Colombians".
 _SUBSET = re.compile(r"(?i)\b(includ\w*|among them|among whom|of whom|of them)\b")
 # A part given as one: "25 people killed, [five of them children]".
@@ -412,7 +415,7 @@ def _sentence_total(text: str, members: list, cue: re.Pattern, named_twice: Sequ
     # A list ends on "and": a last member set off by a comma alone describes the one before it
     # ("his cousin Hemin, a university student"; "a Syrian crew member, the ship's electrician").
     kept = [members[0]] + [m for i, m in enumerate(members[1:]) if not (
-        listed[i] and not re.search(r"(?i)\b(and|plus|as well as)\b", joins[i]) and not (i + 1 < len(listed) and listed[i + 1]))]
+        listed[i] and not re.search(rf"(?i)\b{_AND}\b", joins[i]) and not (i + 1 < len(listed) and listed[i + 1]))]
     if len(kept) < len(members):
         return _sentence_total(text, kept, cue, (*named_twice, *(m[1] for m in members if m not in kept)))
     counts = [n for (n, _), _ in members]
