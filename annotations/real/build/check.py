@@ -86,6 +86,11 @@ def check(path):
         if text != src:
             k = next((j for j in range(min(len(text), len(src))) if text[j] != src[j]), min(len(text), len(src)))
             problems.append(f"{path}:{start}: {doc_id}: text differs from the source at character {k}: markup {text[k:k+40]!r} vs source {src[k:k+40]!r}")
+        mentioned = []  # the spec numbers incidents 1, 2, ... by first mention (the validator refuses other orders)
+        for _, _, _, events, _ in sorted(spans, key=lambda x: (x[0], x[1])):
+            mentioned += [ev for ev in sorted(events) if ev not in mentioned]
+        if mentioned != list(range(1, len(mentioned) + 1)):
+            problems.append(f"{path}:{start}: {doc_id}: incidents must be numbered 1, 2, ... in order of first mention; the spans give {mentioned}")
         for s, e, label, events, ln in spans:
             surface = text[s:e]
             counts[label] = counts.get(label, 0) + 1

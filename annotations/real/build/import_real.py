@@ -5,7 +5,10 @@ usage: python annotations/real/build/import_real.py MARKUP_DIR
 MARKUP_DIR holds the first passes (``[a-g]-*.markup``, later batches
 ``[i-z]-*.markup``), the blind second pass (``h-second.markup``) and its
 adjudication (``adjudicated.markup``), in the markup format with incident
-ids. Every text is checked against the public corpus it came from, rebuilt by
+ids; ``second/*.markup`` holds later batches' blind second passes, stored for
+agreement beside their first pass (``annotations/agreement/real-train-*``).
+``export_markup.py`` writes the committed gold back out in this form, so a new
+batch is imported beside what is already there. Every text is checked against the public corpus it came from, rebuilt by
 ``eventslots.training.corpus.real``; splits are assigned here, once, and kept.
 """
 
@@ -66,6 +69,12 @@ def tidy(document: Document) -> Document:
         if document.text[start : span.end].lower().startswith("a few "):  # spec rule 2: no leading determiner
             start += 2
         spans.append(Span(start, span.end, span.label, document.text[start : span.end], event=span.event))
+    # The spec numbers incidents by first mention; an annotator's other numbering keeps its grouping.
+    mentioned: list[int] = []
+    for span in sorted(spans):
+        mentioned += [event for event in sorted(span.event or ()) if event not in mentioned]
+    number = {event: i for i, event in enumerate(mentioned, 1)}
+    spans = [Span(s.start, s.end, s.label, s.text, event=tuple(sorted(number[e] for e in s.event)) if s.event else s.event) for s in spans]
     return Document(document.id, document.text, tuple(sorted(spans)), "real", {})
 
 
@@ -88,9 +97,20 @@ def assign_splits(documents: list[Document], previous: dict[str, str]) -> dict[s
     return splits
 
 
-def with_meta(document: Document, split: str, corpus: str) -> Document:
-    meta = {"origin": {"corpus": corpus, "id": document.id}, "split": split}
+def with_meta(document: Document, split: str, corpus: str, added: dict | None = None) -> Document:
+    meta = {"origin": {"corpus": corpus, "id": document.id}, "split": split, **(added or {})}
     return Document(document.id, document.text, document.spans, "real", meta)
+
+
+def added_meta() -> dict[str, dict]:
+    """What was added to the committed documents after their import (the gold incident values,
+    ``published``), by id, so that importing a new batch keeps it."""
+    found = {}
+    for path in REAL.glob("real-*.jsonl"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            record = json.loads(line)
+            found[record["id"]] = {k: v for k, v in (record.get("meta") or {}).items() if k not in ("origin", "split")}
+    return found
 
 
 def write_jsonl(path: Path, documents: list[Document]) -> None:
@@ -135,14 +155,24 @@ def main(markup_dir: Path) -> None:
     def corpus_of(doc_id: str) -> str:
         return we_split[doc_id] if doc_id in we_split else origin_corpus(doc_id)
 
+    added = added_meta()
     for split in ("real-train", "real-dev", "real-test"):
-        documents = [with_meta(d, split, corpus_of(d.id)) for d in sorted(gold.values(), key=lambda d: d.id) if splits[d.id] == split]
+        documents = [with_meta(d, split, corpus_of(d.id), added.get(d.id)) for d in sorted(gold.values(), key=lambda d: d.id) if splits[d.id] == split]
         write_split_files(REAL, split, documents)
         print(split, len(documents), "documents", Counter(d.meta["origin"]["corpus"] for d in documents),
               sum(len(d.spans) for d in documents), "spans", sum(not d.spans for d in documents), "without an attack")
     for name, passes in (("real-first-pass", first), ("real-second-pass", second)):
         documents = [with_meta(passes[i], splits[i], corpus_of(i)) for i in sorted(second)]
         write_split_files(AGREEMENT / name, name, documents)
+    # Later batches' blind second passes (MARKUP_DIR/second/*.markup), measured against the first pass,
+    # which stays the gold of those real-train documents.
+    later = {d.id: tidy(d) for path in sorted((markup_dir / "second").glob("*.markup")) for _, d in markup.read(path)}
+    for document in later.values():
+        if texts.get(document.id) != document.text or splits.get(document.id) != "real-train":
+            sys.exit(f"{document.id}: a later second pass must be of an imported real-train document, same text")
+    for name, passes in (("real-train-first-pass", first), ("real-train-second-pass", later)):
+        if later:
+            write_split_files(AGREEMENT / name, name, [with_meta(passes[i], splits[i], corpus_of(i)) for i in sorted(later)])
 
 
 if __name__ == "__main__":
