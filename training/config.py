@@ -33,7 +33,11 @@ class TrainingConfig:
     )
     window_tokens: int = _help("Sub-word tokens per window, [CLS] and [SEP] included (at most 512).", default=DEFAULT_WINDOW_TOKENS)
     stride_tokens: int = _help("Sub-word tokens shared by consecutive windows.", default=DEFAULT_STRIDE_TOKENS)
-    epochs: float = _help("Passes over the training windows.", default=3.0)
+    epochs: float = _help(
+        "Passes over the training windows (fractions allowed). 1.85, chosen on real-dev: with 715 real-train "
+        "articles it scores as 3 passes do (0.769 strict F1 both) in the steps 3 passes took over the earlier 355 (README, Levers).",
+        default=1.85,
+    )
     learning_rate: float = _help("Peak AdamW learning rate, reached after warm-up, then decayed linearly.", default=2e-4)
     batch_size: int = _help("Windows per optimisation step.", default=8)
     warmup_ratio: float = _help("Fraction of the steps spent warming the learning rate up.", default=0.1)
