@@ -26,8 +26,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-# Commands whose output is meant for a pipe: `eventslots predict ... | head` ends quietly, as cat does.
-PIPE_COMMANDS = {("predict", None), ("annotations", "export")}
+# Commands whose output is meant for a pipe or a pager: `eventslots predict ... | head` ends quietly, as cat
+# does. (Not the ones that write files beside what they print: they finish whatever reads their output.)
+PIPE_COMMANDS = {("predict", None), ("annotations", "export"), ("annotations", "agree"), ("incidents", None)}
 
 
 def main(argv: list[str] | None = None) -> int:

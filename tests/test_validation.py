@@ -151,3 +151,17 @@ def test_incident_ids_and_values_are_checked(tmp_path, spans, meta, message):
     path.write_text(json.dumps(record) + "\n", encoding="utf-8")
     problems = [str(p) for p in validate_files([path])]
     assert any(message in p and "incidents.jsonl:1" in p for p in problems), problems
+
+
+
+def test_a_report_piped_into_head_ends_quietly():
+    """`eventslots annotations agree ... | head` stops when head does, without a BrokenPipeError traceback."""
+    from eventslots.model.paths import CORPUS_DIR
+
+    passes = [str(CORPUS_DIR / "agreement" / f"real-train-{name}-pass") for name in ("first", "second")]
+    child = subprocess.Popen([sys.executable, "-m", "eventslots.cli.main", "annotations", "agree", *passes],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert child.stdout.readline()
+    child.stdout.close()  # what head does after its lines
+    _, errors = child.communicate(timeout=120)
+    assert "Traceback" not in errors and "BrokenPipeError" not in errors, errors
