@@ -153,7 +153,6 @@ def test_incident_ids_and_values_are_checked(tmp_path, spans, meta, message):
     assert any(message in p and "incidents.jsonl:1" in p for p in problems), problems
 
 
-
 def test_a_report_piped_into_head_ends_quietly():
     """`eventslots annotations agree ... | head` stops when head does, without a BrokenPipeError traceback."""
     from eventslots.model.paths import CORPUS_DIR

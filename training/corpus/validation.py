@@ -97,6 +97,15 @@ def check_record(
 ISO_TIME = re.compile(r"^\d{4}(-\d\d(-\d\d)?)?(/\d{4}(-\d\d(-\d\d)?)?)?$")
 
 
+def incidents_by_first_mention(events: Iterable[Iterable[int]]) -> list[int]:
+    """The incident ids of spans taken in text order, each once, in the order first mentioned (the spec
+    numbers them 1, 2, ... this way)."""
+    order: list[int] = []
+    for ids in events:
+        order += [event for event in sorted(ids) if event not in order]
+    return order
+
+
 def _check_incidents(spans: list[dict], meta: object) -> list[tuple[str, str]]:
     """The spec's "Incidents": ids on all spans or none, numbered by first mention; gold values well formed."""
     with_ids = [s for s in spans if s.get("event") is not None]
@@ -104,11 +113,7 @@ def _check_incidents(spans: list[dict], meta: object) -> list[tuple[str, str]]:
     if with_ids and len(with_ids) < len(spans):
         missing = next(s for s in spans if s.get("event") is None)
         problems.append((_span_label(missing), "has no 'event' id while other spans of the document have one"))
-    first_mention: list[int] = []
-    for span in with_ids:
-        for event in sorted([span["event"]] if isinstance(span["event"], int) else span["event"]):
-            if event not in first_mention:
-                first_mention.append(event)
+    first_mention = incidents_by_first_mention([s["event"]] if isinstance(s["event"], int) else s["event"] for s in with_ids)
     if first_mention and first_mention != list(range(1, len(first_mention) + 1)):
         problems.append(("", f"incidents must be numbered 1, 2, ... in order of first mention; the spans give {first_mention}"))
     values = meta.get("incidents") if isinstance(meta, dict) else None

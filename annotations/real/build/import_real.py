@@ -26,6 +26,7 @@ from eventslots.model.spans import Span
 from eventslots.training.corpus import Document, dumps
 from eventslots.training.corpus.formats import markup
 from eventslots.training.corpus.real import MUC4_CORPORA, PUBLIC_DOMAIN_WIKIEVENTS, muc4_documents, to_standoff, wikievents_texts
+from eventslots.training.corpus.validation import incidents_by_first_mention
 
 REAL = Path(__file__).resolve().parent.parent
 AGREEMENT = REAL.parent / "agreement"
@@ -70,10 +71,7 @@ def tidy(document: Document) -> Document:
             start += 2
         spans.append(Span(start, span.end, span.label, document.text[start : span.end], event=span.event))
     # The spec numbers incidents by first mention; an annotator's other numbering keeps its grouping.
-    mentioned: list[int] = []
-    for span in sorted(spans):
-        mentioned += [event for event in sorted(span.event or ()) if event not in mentioned]
-    number = {event: i for i, event in enumerate(mentioned, 1)}
+    number = {event: i for i, event in enumerate(incidents_by_first_mention(s.event for s in sorted(spans)), 1)}
     spans = [Span(s.start, s.end, s.label, s.text, event=tuple(sorted(number[e] for e in s.event)) if s.event else s.event) for s in spans]
     return Document(document.id, document.text, tuple(sorted(spans)), "real", {})
 
@@ -170,8 +168,8 @@ def main(markup_dir: Path) -> None:
     for document in later.values():
         if texts.get(document.id) != document.text or splits.get(document.id) != "real-train":
             sys.exit(f"{document.id}: a later second pass must be of an imported real-train document, same text")
-    for name, passes in (("real-train-first-pass", first), ("real-train-second-pass", later)):
-        if later:
+    if later:
+        for name, passes in (("real-train-first-pass", first), ("real-train-second-pass", later)):
             write_split_files(AGREEMENT / name, name, [with_meta(passes[i], splits[i], corpus_of(i)) for i in sorted(later)])
 
 
