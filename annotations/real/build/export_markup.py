@@ -36,10 +36,13 @@ def main(out: Path) -> None:
     (out / "second").mkdir(parents=True, exist_ok=True)
     gold = load(REAL, "real-*.jsonl")
     second = load(AGREEMENT / "real-second-pass")
-    adjudicated = {d.id for d in second}
+    train_first = load(AGREEMENT / "real-train-first-pass")
+    # Every double-annotated document's gold is its adjudication; the first pass is kept beside it.
+    adjudicated = {d.id for d in second} | {d.id for d in train_first}
     files = {
         "a-gold.markup": [d for d in gold if d.id not in adjudicated],
         "b-first.markup": load(AGREEMENT / "real-first-pass"),
+        "c-train-first.markup": train_first,
         "h-second.markup": second,
         "adjudicated.markup": [d for d in gold if d.id in adjudicated],
         "second/later-second.markup": load(AGREEMENT / "real-train-second-pass"),
