@@ -9,6 +9,7 @@ it came from, so a reader can check a row against the highlighted text.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Sequence
@@ -81,10 +82,11 @@ def build_incidents(
     base = as_date(published) or dateline(text)
     sentences = sentence_spans(text)
     incidents: list[Incident] = []
+    memberships = Counter(i for members, _ in groups for i in members)
     for number, (members, belief) in enumerate(groups, start=1):
         own = tuple(sorted(spans[i] for i in members))
-        time = resolve_time(own, base, next((i.time for i in reversed(incidents) if i.time), None))
-        killed, injured = casualty_counts(text, own, sentences)
+        time = resolve_time(own, base, next((i.time for i in reversed(incidents) if i.time), None), text)
+        killed, injured = casualty_counts(text, own, sentences, shared=frozenset(spans[i] for i in members if memberships[i] > 1))
         was_intercepted, interception = intercepted(own)
         was_damaged, damage = damaged(text, own, sentences)
         triggers = [s.score for s in own if s.label == "TRIGGER"]

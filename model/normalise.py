@@ -178,9 +178,15 @@ def _anchored(expression: str, previous: TimeValue | None):
     return None
 
 
-def resolve_time(spans: Sequence[Span], base: datetime | None, previous: TimeValue | None = None) -> TimeValue | None:
+# "killed since [1980]", "since the violence began in [1980]": from that year or month to the day the text
+# was written ("since" stays outside the span, rule 2).
+_SINCE = re.compile(r"(?i)\bsince(\s+[\w'-]+){0,8}?\s+$")
+
+
+def resolve_time(spans: Sequence[Span], base: datetime | None, previous: TimeValue | None = None, text: str = "") -> TimeValue | None:
     """The most precise date the TIME spans fix (the first such span on a tie), as ISO 8601.
-    ``previous`` is the date of the incident told before, for "the same night" or "the next day"."""
+    ``previous`` is the date of the incident told before, for "the same night" or "the next day";
+    ``text``, the text the spans are of, for a date introduced by "since" (a range up to ``base``)."""
     rank = {"range": 0, **_PRECISION}
     best: tuple[int, int, TimeValue] | None = None
     for order, span in enumerate(s for s in spans if s.label == "TIME"):
@@ -190,6 +196,8 @@ def resolve_time(spans: Sequence[Span], base: datetime | None, previous: TimeVal
         if parsed is None:
             continue
         iso, period = parsed
+        if period in ("year", "month") and base is not None and _SINCE.search(text[max(0, span.start - 80) : span.start]):
+            iso, period = f"{iso}/{base:%Y-%m-%d}", "range"
         key = (rank[period], -order)
         if best is None or key > best[:2]:
             best = (key[0], key[1], TimeValue(iso, span))
@@ -314,12 +322,28 @@ def _kind(text: str, span: Span, sentence: tuple[int, int], listed: Sequence[Spa
     return min(cues)[1] if cues else None
 
 
-def casualty_counts(text: str, spans: Sequence[Span], sentences: Sequence[tuple[int, int]]) -> tuple[Count | None, Count | None]:
+# A floor given by rounding down ("over 26"), which an exact figure told elsewhere can replace.
+_ROUNDED = re.compile(r"(?i)(more than|over)\b")
+
+
+def casualty_counts(
+    text: str, spans: Sequence[Span], sentences: Sequence[tuple[int, int]], shared: frozenset[Span] = frozenset()
+) -> tuple[Count | None, Count | None]:
     """(killed, injured). Within a sentence, coordinated spans add up ("two soldiers and a civilian")
     unless one of them is already the total of the others ("18 people: nine policemen and nine
     civilians") or a part of the figure before ("14 fishermen, including two Colombians"); across
     sentences the largest figure stands (a figure repeated is not added again).
-    A denied casualty ("no casualties", "no one was hurt") is 0 killed and 0 injured."""
+    A denied casualty ("no casualties", "no one was hurt") is 0 killed and 0 injured.
+    A ``shared`` span, one that other incidents hold too ("two suicide bombings killed [over 48 people]"),
+    gives the figure only where the incident's own spans give none: its own toll is the one it stated."""
+    if shared:
+        own = _casualty_counts(text, [s for s in spans if s not in shared], sentences)
+        both = _casualty_counts(text, spans, sentences)
+        return own[0] or both[0], own[1] or both[1]
+    return _casualty_counts(text, spans, sentences)
+
+
+def _casualty_counts(text: str, spans: Sequence[Span], sentences: Sequence[tuple[int, int]]) -> tuple[Count | None, Count | None]:
     from .sentences import sentence_index
 
     totals: dict[str, dict[int, list]] = {"killed": {}, "injured": {}}
@@ -358,11 +382,12 @@ def casualty_counts(text: str, spans: Sequence[Span], sentences: Sequence[tuple[
             totals[target].setdefault(index, []).append((number, span))
     result = []
     for target in ("killed", "injured"):
-        best: Count | None = None
-        for members in totals[target].values():
-            count = _sentence_total(text, members, _KILLED if target == "killed" else _INJURED, named_twice)
-            if best is None or count.count > best.count:
-                best = count
+        figures = [_sentence_total(text, members, _KILLED if target == "killed" else _INJURED, named_twice) for members in totals[target].values()]
+        best = max(figures, key=lambda c: c.count, default=None)
+        if best is not None and best.at_least:
+            # "killed over 26" and "26 people and the bomber were killed": the exact figure the floor rounds stands.
+            floor = best.count - 1 if any(_ROUNDED.match(s.text) for s in best.spans) else best.count
+            best = next((c for c in figures if not c.at_least and c.count >= floor), best)
         result.append(best)
     return result[0], result[1]
 

@@ -75,6 +75,29 @@ def test_times_told_against_the_incident_before(expression, previous, iso):
     assert (value.iso if value else None) == iso
 
 
+@pytest.mark.parametrize("text, iso", [
+    ("Lima, 2 Dec 88 (EFE) -- 13,000 people have been killed since the violence began in 1980.", "1980/1988-12-02"),
+    ("Lima, 2 Dec 88 (EFE) -- The unit had carried out attacks since autumn 1974.", "1974/1988-12-02"),
+    ("Lima, 2 Dec 88 (EFE) -- Phones have been cut off since early today.", "1988-12-02"),  # a day stays a day
+    ("Lima, 2 Dec 88 (EFE) -- Police said the bomb went off in 1980.", "1980"),
+])
+def test_a_date_since_which_attacks_went_on_reaches_the_day_of_writing(text, iso):
+    expression = {"1980.": "1980", "1974.": "autumn 1974", "today.": "early today"}[text.split()[-1]]
+    span = spans_of(text, [(expression, "TIME")])
+    assert resolve_time(span, dateline(text), text=text).iso == iso
+
+
+def test_a_toll_shared_by_two_incidents_gives_way_to_each_ones_own():
+    text = ("Two suicide bombings killed over 48 people. The first attack killed over 26. "
+            "26 people and the bomber were killed there. In the second, 22 were killed.")
+    spans = spans_of(text, [("bombings", "TRIGGER"), ("over 48 people", "CASUALTIES"), ("attack", "TRIGGER"), ("over 26", "CASUALTIES"),
+                            ("26 people", "CASUALTIES"), ("bomber", "CASUALTIES"), ("second", "TRIGGER"), ("22", "CASUALTIES")])
+    first, second, total = [0, 1, 2, 3, 4, 5], [0, 1, 6, 7], [0, 1]
+    records = build_incidents(text, spans, [(first, 1.0), (second, 1.0), (total, 1.0)])
+    # The exact figure stands over the floor that rounds it ("over 26" against 26 and the bomber).
+    assert [r.killed for r in records] == [Count(27), Count(22), Count(49, True)]
+
+
 def test_a_dateline_dates_the_text():
     assert dateline("Lima, 20 Aug 88 (EFE) -- Police said") == datetime(1988, 8, 20)
     assert dateline("Police said on Monday") is None
