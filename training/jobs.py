@@ -293,7 +293,8 @@ def evaluate_on_split(
         training = select_sources(documents, model_settings(model_dir))
         for name, peer in PEERS.items():
             started = time.perf_counter()
-            system = peer(training)
+            print(f"training the peer {name} on {len(training)} documents", file=sys.stderr, flush=True)
+            system = peer(training, progress=True)
             scored = evaluate_split(gold, predict_documents(system.predict_batch, gold), split)
             result["peers"][name] = {
                 **split_summary(scored),

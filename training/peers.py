@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import random
 import re
+import sys
+import time
 from collections import Counter, defaultdict
 from typing import Callable, Sequence
 
@@ -19,10 +21,11 @@ from eventslots.model.spans import Span
 from eventslots.model.tagging import is_word_boundary
 
 from .corpus import Document
+from .train import LOG_EVERY_SECONDS
 
 
 class Memoriser:
-    def __init__(self, documents: Sequence[Document]):
+    def __init__(self, documents: Sequence[Document], progress: bool = False):  # instant: nothing to show
         counts: dict[str, Counter] = defaultdict(Counter)
         for document in documents:
             for span in document.spans:
@@ -53,8 +56,9 @@ class Memoriser:
 class SpacyNer:
     """en_core_web_sm's NER component fine-tuned on our labels."""
 
-    def __init__(self, documents: Sequence[Document], epochs: int = 15, seed: int = 13):
+    def __init__(self, documents: Sequence[Document], epochs: int = 15, seed: int = 13, progress: bool = False):
         import spacy
+        from tqdm.auto import tqdm
         from spacy.training import Example
         from spacy.util import fix_random_seed, minibatch
 
@@ -78,11 +82,24 @@ class SpacyNer:
             examples.append(Example(doc, reference))
         optimizer = self.nlp.resume_training()
         rng = random.Random(seed)
+        total, done = epochs * -(-len(examples) // 8), 0
+        # Ten minutes on 2 cores for the real-article peers: a bar on a terminal, a line every
+        # LOG_EVERY_SECONDS in a log, as the transformer's training gives.
+        bar = tqdm(total=total, desc="spaCy peer", unit="batch", disable=None if progress else True, dynamic_ncols=True)
+        log_lines, started = progress and bar.disable, time.monotonic()
+        last_line = started
         with self.nlp.select_pipes(enable=["ner"]):
-            for _ in range(epochs):
+            for epoch in range(epochs):
                 rng.shuffle(examples)
                 for batch in minibatch(examples, size=8):
-                    self.nlp.update(batch, sgd=optimizer, drop=0.2)
+                    losses = self.nlp.update(batch, sgd=optimizer, drop=0.2)
+                    bar.update(1)
+                    done += 1
+                    if log_lines and time.monotonic() - last_line >= LOG_EVERY_SECONDS:
+                        last_line = time.monotonic()
+                        print(f"spaCy peer: batch {done}/{total}, epoch {epoch + 1}/{epochs}, loss {losses.get('ner', 0.0):.1f}, "
+                              f"{last_line - started:.0f} s", file=sys.stderr, flush=True)
+        bar.close()
 
     def predict_batch(self, texts: Sequence[str]) -> list[list[Span]]:
         out = []
@@ -91,7 +108,7 @@ class SpacyNer:
         return out
 
 
-PEERS: dict[str, Callable[[Sequence[Document]], object]] = {
+PEERS: dict[str, Callable[..., object]] = {
     "memorising baseline": Memoriser,
     "spaCy NER (en_core_web_sm 3.8.0, fine-tuned)": SpacyNer,
 }
