@@ -339,7 +339,7 @@ def casualty_counts(
     if shared:
         own = _casualty_counts(text, [s for s in spans if s not in shared], sentences)
         both = _casualty_counts(text, spans, sentences)
-        return own[0] or both[0], own[1] or both[1]
+        return tuple(mine if mine is not None else theirs for mine, theirs in zip(own, both))  # a Count(0) of its own stands
     return _casualty_counts(text, spans, sentences)
 
 
