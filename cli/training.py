@@ -165,7 +165,8 @@ def run_calibrate(args) -> int:
     )
     print(
         f"default threshold {result['min_score']:.2f}, trigger gate {result['trigger_gate']:.2f} "
-        f"(strict span F1 {result['exact_f1']:.3f} on {result['split']} with them; predict(min_score=0) shows every span)"
+        f"(strict span F1 {result['exact_f1']:.3f} on {result['split']} with them, spans on {result['no_attack_with_spans']} of its "
+        f"{result['no_attack']} no-attack documents; predict(min_score=0) shows every span)"
     )
     gate = result["gate"]
     print(

@@ -26,7 +26,7 @@ class Calibration:
     method: str = "isotonic"
     fitted_on: str = ""
     spans: int = 0
-    # Chosen on the same held-out split to maximise strict span F1 (see training.calibration):
+    # Chosen on the same held-out split for strict span F1, then fewest no-attack texts with spans (training.calibration):
     min_score: float = 0.0  # spans scoring below are left out by default
     trigger_gate: float = 0.0  # a text whose best TRIGGER scores below this gets no spans at all
     exact_f1: float | None = None  # strict span F1 on the fitting split at that operating point

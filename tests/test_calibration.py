@@ -81,5 +81,36 @@ def test_operating_point_is_chosen_to_maximise_strict_f1(seed_documents):
         for d in seed_documents
     }
     identity = Calibration((0.0, 1.0), (0.0, 1.0))
-    chosen, f1 = choose_operating_point(seed_documents, predicted, identity)
-    assert f1 == pytest.approx(1.0) and 0.15 < chosen.min_score <= 0.9
+    chosen, point = choose_operating_point(seed_documents, predicted, identity)
+    assert point.f1 == pytest.approx(1.0) and 0.15 < chosen.min_score <= 0.9
+
+
+def test_near_equal_operating_points_prefer_quiet_no_attack_documents(seed_documents):
+    from dataclasses import replace
+
+    from eventslots.model.spans import Span
+    from eventslots.training.calibration import F1_TOLERANCE, choose_operating_point, operating_points
+    from eventslots.training.corpus import Document
+
+    # The seeds' gold spans, all right and sure, then a short attack report whose trigger is weak
+    # (0.55), and two no-attack documents whose only span is a trigger just as weak. A trigger gate
+    # of 0.6 silences the two at the price of the report's two true spans: by F1 alone (a hair
+    # lower) it would lose; within the tolerance, fewer false alarms win.
+    predicted = {d.id: [replace(s, score=0.9) for s in d.spans] for d in seed_documents}
+    report = [Span(0, 6, "ATTACKER", "Rebels", 0.9), Span(7, 15, "TRIGGER", "attacked", 0.55)]
+    short = Document("short", "Rebels attacked.", tuple(replace(s, score=1.0) for s in report), "real")
+    predicted[short.id] = report
+    quiet = [Document(f"quiet-{n}", "The minister said the talks had failed.", (), "real") for n in range(2)]
+    for document in quiet:
+        predicted[document.id] = [Span(22, 27, "TRIGGER", "talks", 0.55)]
+    quiet.append(short)
+    documents = [*seed_documents, *quiet]
+    identity = Calibration((0.0, 1.0), (0.0, 1.0))
+    points = {(p.min_score, p.trigger_gate): p for p in operating_points(documents, predicted, identity)}
+    assert points[(0.0, 0.0)].no_attack_with_spans == 2 and points[(0.0, 0.6)].no_attack_with_spans == 0
+    assert 0 < points[(0.0, 0.0)].f1 - points[(0.0, 0.6)].f1 < F1_TOLERANCE
+    chosen, point = choose_operating_point(documents, predicted, identity)
+    assert (chosen.min_score, chosen.trigger_gate) == (0.0, 0.6) and point.no_attack_with_spans == 0
+    # Without the gates (a schema with no TRIGGER), the spans stay.
+    chosen, point = choose_operating_point(documents, predicted, identity, gates=False)
+    assert chosen.trigger_gate == 0.0 and point.no_attack_with_spans == 2

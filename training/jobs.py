@@ -330,8 +330,8 @@ def calibrate_model(model_dir: str | Path | None, split: str = "real-dev", annot
     scores, outcomes = span_outcomes(gold, raw)
     calibration = fit_calibration(scores, outcomes, f"{split}, {len(gold)} documents")
     rescored = {i: [replace(s, score=calibration(s.score)) for s in spans] for i, spans in raw.items()}
-    calibration, f1 = choose_operating_point(gold, rescored, calibration, gates="TRIGGER" in schema.label_names)
-    calibration = replace(calibration, exact_f1=f1)
+    calibration, point = choose_operating_point(gold, rescored, calibration, gates="TRIGGER" in schema.label_names)
+    calibration = replace(calibration, exact_f1=point.f1)
     calibration.save(path)
     calibrated = np.array([calibration(s) for s in scores])
     gate = measure_gate(path, [d for d in load_documents() if d.source == "seed"], gold)
@@ -339,7 +339,8 @@ def calibrate_model(model_dir: str | Path | None, split: str = "real-dev", annot
     return {
         "gate": gate,
         "model": str(path), "split": split, "documents": len(gold), "spans": len(scores),
-        "min_score": calibration.min_score, "trigger_gate": calibration.trigger_gate, "exact_f1": f1,
+        "min_score": calibration.min_score, "trigger_gate": calibration.trigger_gate, "exact_f1": point.f1,
+        "no_attack_with_spans": point.no_attack_with_spans, "no_attack": point.no_attack,
         "ece_before": expected_calibration_error(scores, outcomes),
         "ece_after": expected_calibration_error(calibrated, outcomes),
     }
