@@ -86,6 +86,18 @@ def outputs_for(text: str, spans: list[Span], note: str, schema: Schema = DEFAUL
     )
 
 
+def hidden_note(extractor: Extractor, text: str, spans: list[Span], min_score) -> str:
+    """What to tell a user who sees no spans because the model's own threshold and trigger gate hid the
+    tentative ones it found (an explicit threshold hides only what the user asked it to)."""
+    if spans or min_score:
+        return ""
+    tentative = extractor.predict(text, 0.0)
+    if not tentative:
+        return ""
+    return (f" The model is not confident of an attack here: its threshold and trigger gate hide {len(tentative)} tentative "
+            "span(s); set 'Hide spans scoring below' above 0 to see them.")
+
+
 def _spans(state) -> list[Span]:
     return [Span(**s) for s in (state or {}).get("spans", [])]
 
@@ -154,8 +166,9 @@ def build_app(model_dir: str | Path | None = None, annotations_dir: str | Path |
     def extract(text, min_score=0.0):
         text = check_article(text)
         # 0 leaves the choice to the model: its calibrated threshold and trigger gate, if it has them.
-        spans = model().predict(text, float(min_score) if min_score else None)
-        return outputs_for(text, spans, "Extracted.", schema)
+        extractor = model()
+        spans = extractor.predict(text, float(min_score) if min_score else None)
+        return outputs_for(text, spans, "Extracted." + hidden_note(extractor, text, spans, min_score), schema)
 
     def edited_highlight(value, selection_label, state):
         text = (state or {}).get("text", "")
@@ -226,7 +239,7 @@ def build_app(model_dir: str | Path | None = None, annotations_dir: str | Path |
                 min_score = gr.Slider(
                     0.0, 1.0, value=0.0, step=0.05, label="Hide spans scoring below",
                     info="A span's score is the probability it is exactly right (calibrated on real-dev). "
-                    "0: the model's own threshold.",
+                    "0: the model's own threshold and trigger gate (a text with no trigger it is sure of shows no spans).",
                     elem_id="min-score",
                 )
                 with gr.Row():
