@@ -114,3 +114,20 @@ def test_near_equal_operating_points_prefer_quiet_no_attack_documents(seed_docum
     # Without the gates (a schema with no TRIGGER), the spans stay.
     chosen, point = choose_operating_point(documents, predicted, identity, gates=False)
     assert chosen.trigger_gate == 0.0 and point.no_attack_with_spans == 2
+
+
+def test_the_model_card_states_the_operating_point(tmp_path):
+    from dataclasses import replace
+
+    from eventslots.training.calibration import OperatingPoint, record_operating_point
+
+    (tmp_path / "README.md").write_text("# Model card\n\n## Backend gate\n\npassed\n", encoding="utf-8")
+    gated = Calibration((0.0, 1.0), (0.0, 1.0), fitted_on="real-dev, 70 documents", min_score=0.4, trigger_gate=0.6)
+    record_operating_point(tmp_path, gated, OperatingPoint(0.4, 0.6, 0.786, 3, 14))
+    card = (tmp_path / "README.md").read_text(encoding="utf-8")
+    assert "below 0.40" in card and "best TRIGGER scores below 0.60 gets no spans" in card and "| 3 of 14 |" in card
+    assert "## Backend gate\n\npassed" in card  # other sections stay
+    # Calibrating again replaces the section rather than adding a second one.
+    record_operating_point(tmp_path, replace(gated, trigger_gate=0.0), OperatingPoint(0.4, 0.0, 0.787, 7, 14))
+    card = (tmp_path / "README.md").read_text(encoding="utf-8")
+    assert card.count("## Operating point") == 1 and "no trigger gate" in card and "| 7 of 14 |" in card

@@ -135,3 +135,23 @@ def choose_operating_point(
     near = [p for p in points if p.f1 >= best - F1_TOLERANCE]
     chosen = min(near, key=lambda p: (p.no_attack_with_spans, -round(p.f1, 9), p.min_score, p.trigger_gate))
     return replace(calibration, min_score=chosen.min_score, trigger_gate=chosen.trigger_gate), chosen
+
+
+def record_operating_point(model_dir: Path, calibration: Calibration, point: OperatingPoint) -> Path:
+    """The model card's account of the default threshold and trigger gate, so that a reader of the
+    model directory knows why a text can come back with no spans."""
+    from eventslots.model.store import write_card_section
+
+    gate = (f"a trigger gate (a text whose best TRIGGER scores below {calibration.trigger_gate:.2f} gets no spans at all)"
+            if calibration.trigger_gate else "no trigger gate")
+    return write_card_section(Path(model_dir), "Operating point", "\n".join([
+        f"`predict()` and the app hide spans whose calibrated score is below {calibration.min_score:.2f}, and apply {gate}. "
+        f"Chosen by `eventslots calibrate` on {calibration.fitted_on}: the best strict span F1, then, within "
+        f"{F1_TOLERANCE} of it, the fewest documents without an attack left with spans. "
+        "`predict(text, min_score=0)` (or the app's slider) shows every span.",
+        "",
+        "| measure, on the fitting documents | value |",
+        "|---|---|",
+        f"| strict span F1 | {point.f1:.3f} |",
+        f"| documents without an attack that get spans | {point.no_attack_with_spans} of {point.no_attack} |",
+    ]))

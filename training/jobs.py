@@ -311,7 +311,7 @@ def calibrate_model(model_dir: str | Path | None, split: str = "real-dev", annot
     returns the calibration error before and after, on those documents."""
     from dataclasses import replace
 
-    from .calibration import choose_operating_point, expected_calibration_error, fit_calibration, span_outcomes
+    from .calibration import choose_operating_point, expected_calibration_error, fit_calibration, record_operating_point, span_outcomes
 
     path = (Path(model_dir) if model_dir else default_model_dir()).resolve()
     schema = Schema.for_model(path)
@@ -333,6 +333,7 @@ def calibrate_model(model_dir: str | Path | None, split: str = "real-dev", annot
     calibration, point = choose_operating_point(gold, rescored, calibration, gates="TRIGGER" in schema.label_names)
     calibration = replace(calibration, exact_f1=point.f1)
     calibration.save(path)
+    record_operating_point(path, calibration, point)
     calibrated = np.array([calibration(s) for s in scores])
     gate = measure_gate(path, [d for d in load_documents() if d.source == "seed"], gold)
     record_gate(path, gate)
