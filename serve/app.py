@@ -86,15 +86,12 @@ def outputs_for(text: str, spans: list[Span], note: str, schema: Schema = DEFAUL
     )
 
 
-def hidden_note(extractor: Extractor, text: str, spans: list[Span], min_score) -> str:
-    """What to tell a user who sees no spans because the model's own threshold and trigger gate hid the
-    tentative ones it found (an explicit threshold hides only what the user asked it to)."""
-    if spans or min_score:
+def hidden_note(every: list[Span], shown: list[Span], min_score) -> str:
+    """What to tell a user who sees none of the spans the model decoded (``every``) because its own
+    threshold and trigger gate hid them (an explicit threshold hides only what the user asked it to)."""
+    if shown or min_score or not every:
         return ""
-    tentative = extractor.predict(text, 0.0)
-    if not tentative:
-        return ""
-    return (f" The model is not confident of an attack here: its threshold and trigger gate hide {len(tentative)} tentative "
+    return (f" The model is not confident of an attack here: its threshold and trigger gate hide {len(every)} tentative "
             "span(s); set 'Hide spans scoring below' above 0 to see them.")
 
 
@@ -167,8 +164,10 @@ def build_app(model_dir: str | Path | None = None, annotations_dir: str | Path |
         text = check_article(text)
         # 0 leaves the choice to the model: its calibrated threshold and trigger gate, if it has them.
         extractor = model()
-        spans = extractor.predict(text, float(min_score) if min_score else None)
-        return outputs_for(text, spans, "Extracted." + hidden_note(extractor, text, spans, min_score), schema)
+        # One reading: every span decoded, then the spans predict(text, min_score) would return.
+        every = extractor.predict(text, 0.0)
+        spans = extractor.keep(every, float(min_score) if min_score else None)
+        return outputs_for(text, spans, "Extracted." + hidden_note(every, spans, min_score), schema)
 
     def edited_highlight(value, selection_label, state):
         text = (state or {}).get("text", "")

@@ -47,15 +47,17 @@ def test_an_article_the_gate_silences_says_what_it_hides(trained_model_dir, tmp_
 
     text = (SEEDS_DIR / "004_30bd4df8f24fa5f0.txt").read_text(encoding="utf-8")
     plain = Extractor.load(trained_model_dir)
-    assert plain.predict(text) and hidden_note(plain, text, plain.predict(text), 0) == ""
+    every = plain.predict(text, 0.0)
+    assert plain.keep(every) == plain.predict(text) != [] and hidden_note(every, plain.keep(every), 0) == ""
     gated_dir = tmp_path / "gated"
     shutil.copytree(trained_model_dir.resolve(), gated_dir)
     Calibration((0.0, 1.0), (0.0, 1.0), trigger_gate=1.0).save(gated_dir)  # no trigger ever reaches it
     gated = Extractor.load(gated_dir)
-    assert gated.predict(text) == []
-    note = hidden_note(gated, text, [], 0)
-    assert f"hide {len(gated.predict(text, 0.0))} tentative span(s)" in note
-    assert hidden_note(gated, text, [], 0.5) == ""  # the user's own threshold: nothing to explain
+    every = gated.predict(text, 0.0)
+    assert gated.keep(every) == gated.predict(text) == []
+    note = hidden_note(every, [], 0)
+    assert f"hide {len(every)} tentative span(s)" in note
+    assert hidden_note(every, [], 0.5) == ""  # the user's own threshold: nothing to explain
 
 
 @pytest.mark.parametrize(
