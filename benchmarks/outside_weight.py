@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from eventslots.model.inference import Extractor
-from eventslots.training.calibration import choose_operating_point, fit_calibration, span_outcomes
+from eventslots.training.calibration import fit_operating_point
 from eventslots.training.corpus import load_documents
 from eventslots.training.corpus.real import split_documents
 from eventslots.training.evaluate import predict_documents
@@ -33,15 +33,6 @@ from eventslots.training.metrics import pair_documents, span_scores
 
 RESULTS = Path(__file__).resolve().parent / "results"
 HALVINGS = 5
-
-
-def fitted_selection(documents, raw: dict) -> dict:
-    """The calibration, with its threshold and gate, fitted on ``documents``, and its operating point there."""
-    scores, outcomes = span_outcomes(documents, {d.id: raw[d.id] for d in documents})
-    calibration = fit_calibration(scores, outcomes, "half of real-dev")
-    rescored = {d.id: [replace(s, score=calibration(s.score)) for s in raw[d.id]] for d in documents}
-    chosen, point = choose_operating_point(documents, rescored, calibration)
-    return chosen, point
 
 
 def cross_fitted_f1(documents, raw: dict, seed: int = 0) -> float:
@@ -52,7 +43,7 @@ def cross_fitted_f1(documents, raw: dict, seed: int = 0) -> float:
         halves = [[documents[i] for i in order[k::2]] for k in (0, 1)]
         kept = {}
         for fit, apply in (halves, halves[::-1]):
-            chosen, _ = fitted_selection(fit, raw)
+            chosen, _ = fit_operating_point(fit, {d.id: raw[d.id] for d in fit}, "half of real-dev")
             for d in apply:
                 kept[d.id] = chosen.select([replace(s, score=chosen(s.score)) for s in raw[d.id]])
         results.append(span_scores(pair_documents(documents, kept))["micro"]["f1"])
@@ -70,7 +61,7 @@ def main() -> None:
         extractor = Extractor.load(args.model, calibrated=False, backend="torch", outside_weight=weight)
         raw = predict_documents(extractor.predict_batch, dev)
         plain = span_scores(pair_documents(dev, raw))["micro"]
-        chosen, point = fitted_selection(dev, raw)
+        chosen, point = fit_operating_point(dev, raw, "real-dev")
         row = {"outside_weight": weight, "raw_precision": plain["precision"], "raw_recall": plain["recall"], "raw_f1": plain["f1"],
                "in_sample_f1": point.f1, "min_score": chosen.min_score, "trigger_gate": chosen.trigger_gate,
                "cross_fitted_f1": cross_fitted_f1(dev, raw)}

@@ -137,6 +137,17 @@ def choose_operating_point(
     return replace(calibration, min_score=chosen.min_score, trigger_gate=chosen.trigger_gate), chosen
 
 
+def fit_operating_point(documents: Sequence[Document], raw: dict[str, list], fitted_on: str, gates: bool = True) -> tuple[Calibration, OperatingPoint]:
+    """Calibration fitted on ``raw`` predictions (uncalibrated spans of ``documents``), carrying the
+    operating point :func:`choose_operating_point` takes on them."""
+    from dataclasses import replace
+
+    scores, outcomes = span_outcomes(documents, raw)
+    calibration = fit_calibration(scores, outcomes, fitted_on)
+    rescored = {doc_id: [replace(s, score=calibration(s.score)) for s in spans] for doc_id, spans in raw.items()}
+    return choose_operating_point(documents, rescored, calibration, gates)
+
+
 def record_operating_point(model_dir: Path, calibration: Calibration, point: OperatingPoint) -> Path:
     """The model card's account of the default threshold and trigger gate, so that a reader of the
     model directory knows why a text can come back with no spans."""

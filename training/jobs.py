@@ -311,7 +311,7 @@ def calibrate_model(model_dir: str | Path | None, split: str = "real-dev", annot
     returns the calibration error before and after, on those documents."""
     from dataclasses import replace
 
-    from .calibration import choose_operating_point, expected_calibration_error, fit_calibration, record_operating_point, span_outcomes
+    from .calibration import expected_calibration_error, fit_operating_point, record_operating_point, span_outcomes
 
     path = (Path(model_dir) if model_dir else default_model_dir()).resolve()
     schema = Schema.for_model(path)
@@ -327,13 +327,11 @@ def calibrate_model(model_dir: str | Path | None, split: str = "real-dev", annot
     # Fitted on the fp32 torch scores, one calibration for every backend (the int8 gate checks it still holds there).
     extractor = Extractor.load(path, calibrated=False, backend="torch")
     raw = predict_documents(extractor.predict_batch, gold)
-    scores, outcomes = span_outcomes(gold, raw)
-    calibration = fit_calibration(scores, outcomes, f"{split}, {len(gold)} documents")
-    rescored = {i: [replace(s, score=calibration(s.score)) for s in spans] for i, spans in raw.items()}
-    calibration, point = choose_operating_point(gold, rescored, calibration, gates="TRIGGER" in schema.label_names)
+    calibration, point = fit_operating_point(gold, raw, f"{split}, {len(gold)} documents", gates="TRIGGER" in schema.label_names)
     calibration = replace(calibration, exact_f1=point.f1)
     calibration.save(path)
     record_operating_point(path, calibration, point)
+    scores, outcomes = span_outcomes(gold, raw)  # for the calibration error before and after
     calibrated = np.array([calibration(s) for s in scores])
     gate = measure_gate(path, [d for d in load_documents() if d.source == "seed"], gold)
     record_gate(path, gate)
