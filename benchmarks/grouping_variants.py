@@ -37,7 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
-from eventslots.model.grouping import POSITION_FEATURES, Layout, PairScorer, pair_features
+from eventslots.model.grouping import POSITION_FEATURES, Layout, pair_features
 from eventslots.model.incidents import build_incidents
 from eventslots.model.inference import Extractor
 from eventslots.model.schema import LABEL_NAMES
@@ -103,11 +103,8 @@ def cues(context: Context, spans, a: int, t: int) -> np.ndarray:
     return np.array(values, dtype=np.float32)
 
 
-def trigger_features(with_cues: bool):
-    def features(context, spans, vectors, a, t):
-        base = pair_features(spans, vectors, context.layout, a, t)
-        return np.concatenate([base, cues(context, spans, a, t)]) if with_cues else base
-    return features
+def cue_features(context, spans, vectors, a, t):
+    return np.concatenate([shipped_features(context, spans, vectors, a, t), cues(context, spans, a, t)])
 
 
 def group(text, spans, vectors, span_probability, trigger_probability, trigger_join, span_join, link=np.mean, oracle=False):
@@ -150,21 +147,18 @@ def group(text, spans, vectors, span_probability, trigger_probability, trigger_j
     return sorted([(sorted(m), 1.0) for m in members], key=lambda incident: incident[0][0])
 
 
-def scorer_probability(scorer: PairScorer, transform=lambda f: f):
+def shipped_features(context, spans, vectors, a, t):
+    return pair_features(spans, vectors, context.layout, a, t)
+
+
+def crossed_features(context, spans, vectors, a, t):
+    return crossed(shipped_features(context, spans, vectors, a, t))
+
+
+def probability_of(predict, features):
+    """p(span ``a`` and each candidate trigger fill one incident), by ``predict`` over ``features``."""
     def probability(context, spans, vectors, a, candidates):
-        return scorer.probabilities(np.stack([transform(pair_features(spans, vectors, context.layout, a, t)) for t in candidates]))
-    return probability
-
-
-def model_probability(model, features):
-    def probability(context, spans, vectors, a, candidates):
-        return model.predict_proba(np.stack([features(context, spans, vectors, a, t) for t in candidates]))[:, 1]
-    return probability
-
-
-def linear_probability(scorer: PairScorer, features):
-    def probability(context, spans, vectors, a, candidates):
-        return scorer.probabilities(np.stack([features(context, spans, vectors, a, t) for t in candidates]))
+        return predict(np.stack([features(context, spans, vectors, a, t) for t in candidates]))
     return probability
 
 
@@ -196,27 +190,27 @@ def main() -> None:
     print(f"read {len(train_documents)} training and {len(dev)} real-dev documents ({time.perf_counter() - started:.0f} s)", flush=True)
 
     base = shipped.grouping
-    attach = scorer_probability(base)
-    features, labels = pairs(training, lambda c, s, v, a, t: pair_features(s, v, c.layout, a, t), triggers_only=False)
-    refit = fit_scorer(features, labels, DEFAULT_C)
-    features, labels = pairs(training, lambda c, s, v, a, t: crossed(pair_features(s, v, c.layout, a, t)), triggers_only=False)
-    interactions = fit_scorer(features, labels, DEFAULT_C)
-    plain, with_cues = trigger_features(False), trigger_features(True)
-    trigger_scorer = fit_scorer(*pairs(training, plain, triggers_only=True), DEFAULT_C)
-    cue_features, cue_labels = pairs(training, with_cues, triggers_only=True)
-    cue_scorer = fit_scorer(cue_features, cue_labels, DEFAULT_C)
+    attach = probability_of(base.probabilities, shipped_features)
+    refit = fit_scorer(*pairs(training, shipped_features, triggers_only=False), DEFAULT_C)
+    interactions = fit_scorer(*pairs(training, crossed_features, triggers_only=False), DEFAULT_C)
+    trigger_scorer = fit_scorer(*pairs(training, shipped_features, triggers_only=True), DEFAULT_C)
+    cue_pairs, cue_labels = pairs(training, cue_features, triggers_only=True)
+    cue_scorer = fit_scorer(cue_pairs, cue_labels, DEFAULT_C)
     from sklearn.ensemble import HistGradientBoostingClassifier
 
-    boosted = HistGradientBoostingClassifier(max_iter=200, random_state=0).fit(cue_features, cue_labels)
+    boosted = HistGradientBoostingClassifier(max_iter=200, random_state=0).fit(cue_pairs, cue_labels)
 
+    refitted = probability_of(refit.probabilities, shipped_features)
+    crossed_probability = probability_of(interactions.probabilities, crossed_features)
+    trigger_pair_probability = probability_of(trigger_scorer.probabilities, shipped_features)
     variants = {
         "shipped": (attach, attach, np.mean, False),
-        "refit": (scorer_probability(refit), scorer_probability(refit), np.mean, False),
-        "interactions": (scorer_probability(interactions, crossed), scorer_probability(interactions, crossed), np.mean, False),
-        "trigger scorer": (attach, linear_probability(trigger_scorer, plain), np.mean, False),
-        "trigger scorer + cues": (attach, linear_probability(cue_scorer, with_cues), np.mean, False),
-        "boosted trigger scorer + cues": (attach, model_probability(boosted, with_cues), np.mean, False),
-        "max link": (attach, linear_probability(trigger_scorer, plain), np.max, False),
+        "refit": (refitted, refitted, np.mean, False),
+        "interactions": (crossed_probability, crossed_probability, np.mean, False),
+        "trigger scorer": (attach, trigger_pair_probability, np.mean, False),
+        "trigger scorer + cues": (attach, probability_of(cue_scorer.probabilities, cue_features), np.mean, False),
+        "boosted trigger scorer + cues": (attach, probability_of(lambda rows: boosted.predict_proba(rows)[:, 1], cue_features), np.mean, False),
+        "max link": (attach, trigger_pair_probability, np.max, False),
         "annotators' trigger clusters": (attach, None, np.mean, True),
     }
     rows = []
