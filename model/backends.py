@@ -140,7 +140,11 @@ class OnnxTagger:
                 from concurrent.futures import ThreadPoolExecutor
 
                 self._pool = (os.getpid(), ThreadPoolExecutor(self.workers, thread_name_prefix="eventslots-onnx"))
-            readings = list(self._pool[1].map(read, range(len(ids))))
+            # Longest first, so the last window read is a short one and neither core waits long for the other.
+            order = sorted(range(len(ids)), key=lambda row: -lengths[row])
+            readings = [None] * len(ids)
+            for row, outputs in zip(order, self._pool[1].map(read, order)):
+                readings[row] = outputs
         else:
             readings = [read(row) for row in range(len(ids))]
         probs = np.zeros((len(ids), ids.shape[1], readings[0][0].shape[-1]), dtype=readings[0][0].dtype)

@@ -32,6 +32,11 @@ from .tagging import tags_to_spans, word_tokens
 from .windows import DEFAULT_CONTEXT_TOKENS, DEFAULT_STRIDE_TOKENS, DEFAULT_WINDOW_TOKENS, EncodedText, Window, encode_text, plan_reading, window_inputs
 
 
+# Windows handed at once to a graph that reads one window per core: enough to keep the cores busy,
+# few enough that the padded inputs and hidden states of one call stay small (256 x 128 x 384 floats: 50 MB).
+WINDOWS_PER_CALL = 256
+
+
 class ModelNotFoundError(FileNotFoundError):
     pass
 
@@ -183,9 +188,12 @@ class Extractor:
         out: list[list[np.ndarray]] = [[None] * len(plan) for plan in plans]  # type: ignore[list-item]
         hidden: list[list[np.ndarray]] = [[None] * len(plan) for plan in plans]  # type: ignore[list-item]
         pad = self.tokenizer.pad_token_id
+        # A graph that reads one window per core (int8) gains nothing from small batches and loses at each
+        # batch's end, where one core waits for the other's last window: hand it many windows at once.
+        per_call = max(self.batch_size, WINDOWS_PER_CALL) if getattr(self.tagger, "one_window_at_a_time", False) else self.batch_size
         with self._lock:
-            for i in range(0, len(jobs), self.batch_size):
-                chunk = jobs[i : i + self.batch_size]
+            for i in range(0, len(jobs), per_call):
+                chunk = jobs[i : i + per_call]
                 width = max(len(inputs[job]) for job in chunk)
                 ids = np.full((len(chunk), width), pad, dtype=np.int64)
                 mask = np.zeros((len(chunk), width), dtype=np.int64)
