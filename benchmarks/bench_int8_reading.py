@@ -15,10 +15,8 @@ Writes ``benchmarks/results/bench_int8_reading.{json,md}``.
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 
-from reporting import write_results  # benchmarks/reporting.py
+from reporting import alternating_rates, write_results  # benchmarks/reporting.py
 
 
 def one_window_on_two_threads(extractor) -> None:
@@ -39,7 +37,7 @@ def sub_words_read(extractor, texts: list[str]) -> dict[str, int]:
 
     size, stride = extractor.window_tokens, extractor.stride_tokens
     encoded = [encode_text(extractor.tokenizer, text) for text in texts]
-    paragraph = [plan_reading(t, e, size, stride, extractor.context_tokens)[0] for t, e in zip(texts, encoded)]
+    paragraph = [plan_reading(t, e, size, extractor.overlap_tokens, extractor.context_tokens)[0] for t, e in zip(texts, encoded)]
     sliding = [plan_windows(e, size, stride) for e in encoded]
     return {
         "text": sum(len(e.ids) for e in encoded),
@@ -63,17 +61,9 @@ def main() -> None:
     one_window_on_two_threads(readings["one window on two threads"])
     read = sub_words_read(readings["a window per core (shipped)"], seeds)
     spans = [extractor.predict_batch(seeds) for extractor in readings.values()]
-    rates: dict[str, list[float]] = {name: [] for name in readings}
-    for _ in range(args.rounds):
-        for name, extractor in readings.items():
-            passes = []
-            for _ in range(args.repeats):
-                started = time.perf_counter()
-                extractor.predict_batch(seeds)
-                passes.append(time.perf_counter() - started)
-            rates[name].append(len(seeds) / statistics.median(passes))
-    baseline = statistics.median(rates["one window on two threads"])
-    rows = [{"reading": name, "articles_per_second": statistics.median(r), "speedup": statistics.median(r) / baseline} for name, r in rates.items()]
+    rates = alternating_rates({name: extractor.predict_batch for name, extractor in readings.items()}, seeds, args.rounds, args.repeats)
+    baseline = rates["one window on two threads"]
+    rows = [{"reading": name, "articles_per_second": rate, "speedup": rate / baseline} for name, rate in rates.items()]
     lines = [
         f"Model {args.model}; int8 backend on the seeds, 2 cores; median of {args.rounds} rounds of {args.repeats} passes. "
         f"Same spans from both readings: {'yes' if spans[0] == spans[1] else 'NO'}. Sub-words of the seeds: {read['text']}; "

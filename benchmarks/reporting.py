@@ -6,7 +6,10 @@ from __future__ import annotations
 import json
 import os
 import platform
+import statistics
+import time
 from pathlib import Path
+from typing import Callable, Mapping
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -36,3 +39,21 @@ def write_results(name: str, figures, table_lines: list[str]) -> None:
     (RESULTS / f"{name}.md").write_text(f"Machine: {where}.\n\n" + "\n".join(table_lines) + "\n")
     print(f"Machine: {where}.\n")
     print("\n".join(table_lines))
+
+
+def alternating_rates(readers: Mapping[str, Callable[[list], object]], texts: list, rounds: int, repeats: int) -> dict[str, float]:
+    """Texts per second of each reader over ``texts``: the readers take turns for ``rounds`` rounds of
+    ``repeats`` passes each (so a slow spell of the machine falls on all of them); the median of the
+    rounds' medians. Each reader reads the texts once first, as a warm-up."""
+    for read in readers.values():
+        read(texts)
+    rates: dict[str, list[float]] = {name: [] for name in readers}
+    for _ in range(rounds):
+        for name, read in readers.items():
+            passes = []
+            for _ in range(repeats):
+                started = time.perf_counter()
+                read(texts)
+                passes.append(time.perf_counter() - started)
+            rates[name].append(len(texts) / statistics.median(passes))
+    return {name: statistics.median(r) for name, r in rates.items()}

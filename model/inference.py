@@ -29,7 +29,7 @@ from .schema import DEFAULT_SCHEMA, OUTSIDE, Schema
 from .spans import Span
 from .store import SETTINGS_FILE, BrokenModelError, check_complete, weights_file
 from .tagging import tags_to_spans, word_tokens
-from .windows import DEFAULT_CONTEXT_TOKENS, DEFAULT_STRIDE_TOKENS, DEFAULT_WINDOW_TOKENS, EncodedText, Window, encode_text, plan_reading, window_inputs
+from .windows import DEFAULT_CONTEXT_TOKENS, DEFAULT_OVERLAP_TOKENS, DEFAULT_STRIDE_TOKENS, DEFAULT_WINDOW_TOKENS, EncodedText, Window, encode_text, plan_reading, window_inputs
 
 
 # Windows handed at once to a graph that reads one window per core: enough to keep the cores busy,
@@ -76,13 +76,16 @@ class Extractor:
         context_tokens: int | None = DEFAULT_CONTEXT_TOKENS,
         schema: Schema = DEFAULT_SCHEMA,
         outside_weight: float = 1.0,
+        overlap_tokens: int = DEFAULT_OVERLAP_TOKENS,
     ):
         self.tagger = model if isinstance(model, OnnxTagger) else TorchTagger(model)
         self.backend = self.tagger.backend
         self.model = getattr(self.tagger, "model", None)  # the torch model, for code that needs it
         self.tokenizer = tokenizer
         self.window_tokens = window_tokens
-        self.stride_tokens = stride_tokens
+        self.stride_tokens = stride_tokens  # the training windows' overlap, which a plain sliding reader would use
+        # How a paragraph is read (model.windows.plan_reading): the overlap of its windows, and how far past it they read.
+        self.overlap_tokens = overlap_tokens
         self.context_tokens = context_tokens
         self.batch_size = batch_size
         # Span scores are calibrated probabilities where the model directory has a calibration.
@@ -176,7 +179,7 @@ class Extractor:
             if not isinstance(text, str):
                 raise TypeError(f"predict expects str, got {type(text).__name__}")
         encoded = [encode_text(self.tokenizer, text) for text in texts]
-        readings = [plan_reading(text, e, self.window_tokens, self.stride_tokens, self.context_tokens) if e.ids else ([], []) for text, e in zip(texts, encoded)]
+        readings = [plan_reading(text, e, self.window_tokens, self.overlap_tokens, self.context_tokens) if e.ids else ([], []) for text, e in zip(texts, encoded)]
         probabilities, hidden = self._window_outputs(encoded, [plan for plan, _ in readings], states)
         return encoded, readings, probabilities, hidden
 

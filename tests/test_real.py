@@ -15,7 +15,7 @@ from eventslots.model.paths import CORPUS_DIR, shared_data_dir
 from eventslots.model.spans import Span
 from eventslots.training.corpus import AnnotationError, Document, load_documents
 from eventslots.training.corpus.formats import markup
-from eventslots.training.heldout import bootstrap_interval, evaluate_split
+from eventslots.training.heldout import bootstrap_interval, evaluate_split, paired_difference_interval
 from eventslots.training.metrics import pair_documents
 from eventslots.training.peers import Memoriser
 from eventslots.training.corpus.real import (
@@ -136,6 +136,13 @@ def test_split_scores_with_interval_and_sources(real_documents):
     # A perfect system scores 1 with a degenerate interval.
     perfect = pair_documents(dev, {d.id: d.spans for d in dev})
     assert bootstrap_interval(perfect) == [1.0, 1.0]
+    # Paired: a reading against itself differs by exactly 0; the perfect one beats the memoriser on every resample.
+    memorised = pair_documents(dev, predicted)
+    assert paired_difference_interval(memorised, memorised) == [0.0, 0.0]
+    low, high = paired_difference_interval(perfect, memorised)
+    assert 0 < low <= 1 - result["exact"]["micro"]["f1"] <= high
+    with pytest.raises(ValueError, match="same documents"):
+        paired_difference_interval(perfect, memorised[:-1])
 
 
 def test_evaluate_split_command_without_a_wikievents_copy(trained_model_dir, tmp_path):
