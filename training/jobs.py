@@ -345,9 +345,13 @@ def calibrate_model(model_dir: str | Path | None, split: str = "real-dev", annot
     }
 
 
-def crossval_and_report(config: TrainingConfig, annotation_paths: Sequence[str] | None, command: str, progress: bool = True) -> tuple[dict, Path]:
+def crossval_and_report(
+    config: TrainingConfig, annotation_paths: Sequence[str] | None, command: str, progress: bool = True, int8: bool = False
+) -> tuple[dict, Path]:
+    """``eventslots crossval``: the folds, and their report in ``crossval_dir``. ``int8`` also reads each fold
+    with its model's int8 graph (the backend gate's cross-validation measure)."""
     documents = select_sources(load_documents(annotation_paths, schema=load_schema(config.schema)), config)
-    report = crossval(documents, config, progress=progress)
+    report = crossval(documents, config, progress=progress, int8=int8)
     out_dir = crossval_dir(config, documents)
     write_report(report, out_dir, "Leave-one-document-out cross-validation", command)
     return report, out_dir
