@@ -19,13 +19,14 @@ from typing import Sequence
 DEFAULT_WINDOW_TOKENS = 128
 DEFAULT_STRIDE_TOKENS = 32
 # How far past its paragraph's end a paragraph's windows read, for context (None: a full window).
-# None: real-dev as 32 did, and 32 as 0 does (0.769 and 0.767 strict F1, fp32, uncalibrated; paired
-# difference -0.001, 95% -0.004 to +0.001), so a paragraph reads itself alone: 1.24x fewer sub-words.
-DEFAULT_CONTEXT_TOKENS = 0
-# Sub-words shared by consecutive windows of a paragraph longer than one window (inference only;
-# training's windows share ``stride_tokens``). 24 scored as 32 did on real-dev (+0.001 fp32, +0.003 int8,
-# paired 95% intervals about +-0.012) and reads 6% fewer sub-words (benchmarks/reading.py).
-DEFAULT_OVERLAP_TOKENS = 24
+# 32 (the stride's context) scored as a full window did on real-dev and reads a third fewer sub-words
+# (benchmarks/results/bench_backends.md). Reading a paragraph alone (0) scored as 32 on real-dev but lost
+# 0.035 and 0.052 on the first two held-out seeds, whose paragraphs are short (benchmarks/reading.py).
+DEFAULT_CONTEXT_TOKENS = 32
+# Sub-words shared by consecutive windows of a paragraph longer than one window: training's stride.
+# 24 scored as 32 on real-dev and reads 5% fewer sub-words of the seeds, but the seeds' cross-validation
+# was not measured with it alone.
+DEFAULT_OVERLAP_TOKENS = DEFAULT_STRIDE_TOKENS
 
 
 @dataclass(frozen=True)
@@ -103,9 +104,8 @@ def plan_reading(
 
     Each paragraph is read from windows of its own, the first starting at the
     paragraph's first sub-word, so a paragraph's spans depend on its own text
-    (and on the ``context_tokens`` that follow it, none by default), never on
-    where a window happened to fall: the same paragraph repeated reads the
-    same. A paragraph longer than a window gets windows that share
+    and the ``context_tokens`` that follow it, never on where a window
+    happened to fall: the same paragraph repeated reads the same. A paragraph longer than a window gets windows that share
     ``overlap_tokens`` and start on word boundaries, as :func:`plan_windows`
     does. ``context_tokens`` caps how far past the paragraph's end its windows
     read (None: as far as a window reaches)."""
