@@ -105,10 +105,11 @@ def plan_reading(
     Each paragraph is read from windows of its own, the first starting at the
     paragraph's first sub-word, so a paragraph's spans depend on its own text
     and the ``context_tokens`` that follow it, never on where a window
-    happened to fall: the same paragraph repeated reads the same. A paragraph longer than a window gets windows that share
-    ``overlap_tokens`` and start on word boundaries, as :func:`plan_windows`
-    does. ``context_tokens`` caps how far past the paragraph's end its windows
-    read (None: as far as a window reaches)."""
+    happened to fall: the same paragraph repeated reads the same. A paragraph
+    longer than a window gets windows that share ``overlap_tokens`` and start
+    on word boundaries, as :func:`plan_windows` does. ``context_tokens`` caps
+    how far past the paragraph's end its windows read (None: as far as a
+    window reaches)."""
     content = _content(window_tokens, overlap_tokens)
     total = len(encoded.ids)
     starts = paragraph_starts(text, encoded)
