@@ -38,11 +38,19 @@ def bootstrap_interval(scored: Sequence[Scored], mode: str = "exact", samples: i
     counts = _counts(scored, mode)
     if not len(counts):
         return [0.0, 0.0]
-    rng = np.random.default_rng(seed)
-    picks = rng.integers(0, len(counts), size=(samples, len(counts)))
-    tp, predicted, gold = (counts[picks, k].sum(axis=1) for k in range(3))
-    f1 = np.where(predicted + gold > 0, 2 * tp / np.maximum(predicted + gold, 1), 0.0)
+    f1 = _resampled_f1(counts, _resamples(len(counts), samples, seed))
     return [float(np.percentile(f1, 2.5)), float(np.percentile(f1, 97.5))]
+
+
+def _resamples(documents: int, samples: int, seed: int) -> np.ndarray:
+    """``samples`` rows of document indices drawn with replacement."""
+    return np.random.default_rng(seed).integers(0, documents, size=(samples, documents))
+
+
+def _resampled_f1(counts: np.ndarray, picks: np.ndarray) -> np.ndarray:
+    """Micro F1 of each resample (a row of ``picks``) of the per-document counts."""
+    tp, predicted, gold = (counts[picks, k].sum(axis=1) for k in range(3))
+    return np.where(predicted + gold > 0, 2 * tp / np.maximum(predicted + gold, 1), 0.0)
 
 
 def paired_difference_interval(
@@ -55,13 +63,8 @@ def paired_difference_interval(
         raise ValueError(f"paired scores need the same documents ({len(ours)} against {len(theirs)})")
     if not len(ours):
         return [0.0, 0.0]
-    picks = np.random.default_rng(seed).integers(0, len(ours), size=(samples, len(ours)))
-
-    def f1(counts: np.ndarray) -> np.ndarray:
-        tp, predicted, gold = (counts[picks, k].sum(axis=1) for k in range(3))
-        return np.where(predicted + gold > 0, 2 * tp / np.maximum(predicted + gold, 1), 0.0)
-
-    difference = f1(ours) - f1(theirs)
+    picks = _resamples(len(ours), samples, seed)
+    difference = _resampled_f1(ours, picks) - _resampled_f1(theirs, picks)
     return [float(np.percentile(difference, 2.5)), float(np.percentile(difference, 97.5))]
 
 
