@@ -40,4 +40,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    from eventslots.cli.training import show_progress_log
+
+    show_progress_log()
     main()

@@ -132,4 +132,7 @@ def plot(points) -> None:
 
 
 if __name__ == "__main__":
+    from eventslots.cli.training import show_progress_log
+
+    show_progress_log()
     main()

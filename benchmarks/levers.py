@@ -210,4 +210,7 @@ def write_table(protocol: str, results: dict) -> None:
 if __name__ == "__main__":
     if len(sys.argv) < 3 or sys.argv[1] not in ("transfer", "crossval", "real-dev"):
         sys.exit(__doc__)
+    from eventslots.cli.training import show_progress_log
+
+    show_progress_log()
     run(sys.argv[1], sys.argv[2:])

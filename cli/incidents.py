@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from .serving import add_backend_option, in_batches, read_input
+from .training import show_progress_log
 
 FORMATS = ("jsonl", "csv")
 
@@ -97,14 +98,12 @@ def run_incidents(args) -> int:
 
 
 def run_train_incidents(args) -> int:
-    import logging
-
     from eventslots.model.inference import ModelNotFoundError
     from eventslots.model.store import ModelStoreError
     from eventslots.training.corpus import AnnotationError
     from eventslots.training.grouping import train_grouping
 
-    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    show_progress_log()
     try:
         result = train_grouping(args.model, args.annotations or None)
     except (ValueError, AnnotationError, ModelNotFoundError, ModelStoreError) as error:

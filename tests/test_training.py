@@ -64,6 +64,8 @@ def test_train_command_smoke_run(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "model written to" in result.stdout and "total time" in result.stdout
+    # The library's own progress lines after the optimiser's (the incident grouping) reach the log too.
+    assert "incident grouping learned from" in result.stderr
     Extractor.load(output).predict("Rockets hit Sderot on Monday.")
     metadata = json.loads((output / "eventslots.json").read_text())
     assert metadata["command"].endswith("--max-steps 2")
