@@ -25,7 +25,9 @@ held-out seeds (``results/crossval-paragraph-alone.md``), so the shipped reading
 from __future__ import annotations
 
 import argparse
+import copy
 
+from bench_int8_reading import sub_words_read  # benchmarks/bench_int8_reading.py
 from reporting import alternating_rates, write_results  # benchmarks/reporting.py
 
 # (name, context past the paragraph, overlap of a long paragraph's windows)
@@ -37,18 +39,11 @@ READINGS = (
 )
 
 
-def sub_words(tokenizer, texts: list[str], window_tokens: int, stride_tokens: int, context: int | None, overlap: int | None) -> int:
-    """Sub-words forwarded over ``texts``: a paragraph reading, or plain sliding windows where ``overlap`` is None."""
-    from eventslots.model.windows import encode_text, plan_reading, plan_windows
-
-    total = 0
-    for text in texts:
-        encoded = encode_text(tokenizer, text)
-        if not encoded.ids:
-            continue
-        windows = plan_windows(encoded, window_tokens, stride_tokens) if overlap is None else plan_reading(text, encoded, window_tokens, overlap, context)[0]
-        total += sum(w.end - w.start + 2 for w in windows)
-    return total
+def read_as(extractor, context: int, overlap: int):
+    """``extractor`` reading another way: a shallow copy sharing its loaded model, so each backend loads once."""
+    reader = copy.copy(extractor)
+    reader.context_tokens, reader.overlap_tokens = context, overlap
+    return reader
 
 
 def main() -> None:
@@ -66,19 +61,20 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     dev = split_documents(load_documents(), "real-dev")
-    seeds = [p.read_text(encoding="utf-8") for p in sorted(SEEDS_DIR.glob("*.txt"))]
-    readers = {
-        backend: {name: Extractor.load(args.model, calibrated=False, backend=backend, context_tokens=context, overlap_tokens=overlap)
-                  for name, context, overlap in READINGS}
-        for backend in ("torch", "onnx-int8")
-    }
+    corpora = {"seeds": [p.read_text(encoding="utf-8") for p in sorted(SEEDS_DIR.glob("*.txt"))], "real-dev": [d.text for d in dev]}
+    readers = {}
+    for backend in ("torch", "onnx-int8"):
+        loaded = Extractor.load(args.model, calibrated=False, backend=backend)
+        readers[backend] = {name: read_as(loaded, context, overlap) for name, context, overlap in READINGS}
     some = readers["torch"][READINGS[0][0]]
     size, stride = some.window_tokens, some.stride_tokens
     rows = {name: {"context_tokens": context, "overlap_tokens": overlap} for name, context, overlap in READINGS}
-    for name, context, overlap in READINGS:
-        for corpus, texts in (("seeds", seeds), ("real-dev", [d.text for d in dev])):
-            rows[name][f"sub_words_{corpus}"] = sub_words(some.tokenizer, texts, size, stride, context, overlap)
-    sliding = {corpus: sub_words(some.tokenizer, texts, size, stride, None, None) for corpus, texts in (("seeds", seeds), ("real-dev", [d.text for d in dev]))}
+    sliding = {}
+    for corpus, texts in corpora.items():
+        for name, reader in readers["torch"].items():
+            read = sub_words_read(reader, texts)
+            rows[name][f"sub_words_{corpus}"] = read["paragraph windows"]
+        sliding[corpus] = read["sliding windows"]
     for backend, by_name in readers.items():
         scored = {name: pair_documents(dev, predict_documents(reader.predict_batch, dev)) for name, reader in by_name.items()}
         before = scored[READINGS[0][0]]
@@ -86,7 +82,7 @@ def main() -> None:
             rows[name][f"f1_{backend}"] = span_scores(scored[name], "exact")["micro"]["f1"]
             rows[name][f"difference_interval_{backend}"] = paired_difference_interval(scored[name], before)
         print(backend, {name: round(rows[name][f"f1_{backend}"], 4) for name in by_name}, flush=True)
-    rates = alternating_rates({name: reader.predict_batch for name, reader in readers["onnx-int8"].items()}, seeds, args.rounds, args.repeats)
+    rates = alternating_rates({name: reader.predict_batch for name, reader in readers["onnx-int8"].items()}, corpora["seeds"], args.rounds, args.repeats)
     for name in rows:
         rows[name]["seeds_articles_per_second_int8"] = rates[name]
         rows[name]["speedup"] = rates[name] / rates[READINGS[0][0]]
