@@ -71,10 +71,10 @@ def main() -> None:
     rows = {name: {"context_tokens": context, "overlap_tokens": overlap} for name, context, overlap in READINGS}
     sliding = {}
     for corpus, texts in corpora.items():
-        for name, reader in readers["torch"].items():
-            read = sub_words_read(reader, texts)
+        counts = {name: sub_words_read(reader, texts) for name, reader in readers["torch"].items()}
+        for name, read in counts.items():
             rows[name][f"sub_words_{corpus}"] = read["paragraph windows"]
-        sliding[corpus] = read["sliding windows"]
+        sliding[corpus] = counts[READINGS[0][0]]["sliding windows"]  # the same for every reading
     for backend, by_name in readers.items():
         scored = {name: pair_documents(dev, predict_documents(reader.predict_batch, dev)) for name, reader in by_name.items()}
         before = scored[READINGS[0][0]]

@@ -84,7 +84,7 @@ def register(commands) -> None:
 
 def show_progress_log() -> None:
     """Long library steps after the optimiser's (reading the training documents to learn the incident
-    grouping: 2 minutes for MiniLM, a quarter of an hour for mpnet) report through logging: show it."""
+    grouping: 2 minutes for MiniLM, 13 for mpnet) report through logging: show it."""
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
 
 
