@@ -65,7 +65,10 @@ def _export_fp32(model, path: Path, torch) -> None:
             output = self.tagger(input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=True)
             return torch.softmax(output.logits.float(), dim=-1), output.hidden_states[-1]
 
-    model = model.eval()
+    # torch.onnx.export hands the wrapper back in the mode it had, train() for a new module, and that
+    # reaches the tagger: a caller reading with it after the export would read with dropout on.
+    was_training = model.training
+    model.eval()
     example = (torch.ones((2, 16), dtype=torch.long), torch.ones((2, 16), dtype=torch.long))
     dynamic = {name: {0: "batch", 1: "tokens"} for name in (*INPUTS, *OUTPUTS)}
     attention = getattr(model.config, "_attn_implementation", None)
@@ -75,12 +78,13 @@ def _export_fp32(model, path: Path, torch) -> None:
     try:
         with torch.inference_mode():
             torch.onnx.export(
-                Reading(model), example, str(path), input_names=list(INPUTS), output_names=list(OUTPUTS),
+                Reading(model).eval(), example, str(path), input_names=list(INPUTS), output_names=list(OUTPUTS),
                 dynamic_axes=dynamic, opset_version=OPSET, dynamo=False,
             )
     finally:
         if attention and attention != "eager":
             model.set_attn_implementation(attention)
+        model.train(was_training)
     _fuse(path, model.config)
 
 

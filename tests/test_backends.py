@@ -32,6 +32,17 @@ def test_onnx_fp32_reads_as_torch_does(trained_model_dir, texts):
     assert all(abs(a.score - b.score) < 1e-3 for x, y in zip(ours, reference) for a, b in zip(x, y))
 
 
+def test_exporting_leaves_the_torch_reader_reading_as_before(trained_model_dir, texts, tmp_path):
+    from eventslots.model.export import export_onnx
+
+    reader = Extractor.load(trained_model_dir, backend="torch")
+    before = reader.predict_batch(texts[:2], min_score=0)
+    export_onnx(reader.model, tmp_path)  # what cross-validation's int8 scoring does between two torch readings
+    # Left in train mode, its dropout would make the same text read differently each time.
+    assert not reader.model.training
+    assert reader.predict_batch(texts[:2], min_score=0) == before
+
+
 def test_int8_graph_is_quantised_and_stays_close(trained_model_dir, texts):
     import onnx
 
