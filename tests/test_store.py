@@ -89,7 +89,7 @@ def test_a_broken_model_directory_fails_to_load_naming_the_file(trained_model_di
     assert result.returncode == 1 and named in result.stderr and "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("option, value", [("--epochs", "0.5"), ("--learning-rate", "0"), ("--window-tokens", "2048"),
+@pytest.mark.parametrize("option, value", [("--epochs", "0"), ("--learning-rate", "0"), ("--window-tokens", "2048"),
                                            ("--batch-size", "0"), ("--stride-tokens", "200")])
 def test_settings_that_cannot_publish_a_working_model_are_refused_before_training(tmp_path, option, value):
     result = eventslots("train", "--output", str(tmp_path / "m"), option, value)

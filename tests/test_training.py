@@ -83,6 +83,16 @@ def test_same_seed_gives_identical_training(seed_documents, tiny_config):
     assert not all(a.equal(b) for a, b in zip(first.model.state_dict().values(), other.model.state_dict().values()))
 
 
+def test_a_fraction_of_a_pass_takes_that_fraction_of_the_steps(seed_documents, tiny_config):
+    import math
+
+    whole = train(seed_documents[:2], replace(tiny_config, epochs=1.0), progress=False)
+    part = train(seed_documents[:2], replace(tiny_config, epochs=0.5), progress=False)
+    steps_per_pass = math.ceil(whole.windows / tiny_config.batch_size)
+    assert whole.history[-1]["step"] == steps_per_pass
+    assert part.history[-1]["step"] == round(steps_per_pass * 0.5) < steps_per_pass
+
+
 @pytest.fixture
 def previous_model(trained_model_dir, tmp_path) -> Path:
     """A published model of its own, so the session's model is never put at risk."""

@@ -34,7 +34,8 @@ class TrainingConfig:
     window_tokens: int = _help("Sub-word tokens per window, [CLS] and [SEP] included (at most 512).", default=DEFAULT_WINDOW_TOKENS)
     stride_tokens: int = _help("Sub-word tokens shared by consecutive windows.", default=DEFAULT_STRIDE_TOKENS)
     epochs: float = _help(
-        "Passes over the training windows (fractions allowed). 1.85, chosen on real-dev: with 715 real-train "
+        "Passes over the training windows (fractions allowed; below 1, the steps see a random part of the windows, "
+        "which keeps a large encoder within a time budget). 1.85, chosen on real-dev: with 715 real-train "
         "articles it scores as 3 passes do (0.769 strict F1 both) in the steps 3 passes took over the earlier 355 (README, Levers).",
         default=1.85,
     )
@@ -74,8 +75,8 @@ def config_fields():
 def check_settings(config: TrainingConfig) -> None:
     """Refuse, before any training, settings that would publish a model that cannot run or learn."""
     problems = []
-    if not config.epochs >= 1:
-        problems.append(f"--epochs must be at least 1 (got {config.epochs})")
+    if not config.epochs > 0:
+        problems.append(f"--epochs must be above 0 (got {config.epochs})")
     if not config.learning_rate > 0:
         problems.append(f"--learning-rate must be above 0 (got {config.learning_rate})")
     if config.batch_size < 1:
