@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from eventslots.model.paths import SEEDS_DIR
-from eventslots.model.windows import DEFAULT_CONTEXT_TOKENS, DEFAULT_OVERLAP_TOKENS, encode_text, paragraph_starts, plan_reading
+from eventslots.model.windows import DEFAULT_OVERLAP_TOKENS, encode_text, paragraph_starts, plan_reading
 
 
-def test_each_paragraph_has_windows_of_its_own_and_every_sub_word_is_read_once(tokenizer):
+def test_each_paragraph_is_read_alone_and_every_sub_word_once(tokenizer):
     short = "A drone struck a depot in Kharkiv on Monday."
     long = (SEEDS_DIR / "002_0d1978074a54745d.txt").read_text(encoding="utf-8").strip()  # one paragraph, ~600 sub-words
     text = f"{short}\n\n{long}\n\n{short}"
@@ -15,11 +15,8 @@ def test_each_paragraph_has_windows_of_its_own_and_every_sub_word_is_read_once(t
     starts = paragraph_starts(text, encoded)
     assert len(starts) == 3
     bounds = list(zip(starts, [*starts[1:], len(encoded.ids)]))
-    # Each paragraph's windows start at it and read at most DEFAULT_CONTEXT_TOKENS past its end.
-    for first, last in bounds:
-        own = [w for w in windows if first <= w.start < last]
-        assert own[0].start == first
-        assert all(w.end <= last + DEFAULT_CONTEXT_TOKENS for w in own)
+    # No window crosses a paragraph break, so a paragraph's spans depend on its own text alone.
+    assert all(any(first <= w.start and w.end <= last for first, last in bounds) for w in windows)
     assert all(w.end - w.start <= 126 for w in windows)
     # The long paragraph's windows share DEFAULT_OVERLAP_TOKENS sub-words (a few more where a word would be
     # split: a window starts on a word's first sub-word).
@@ -28,14 +25,13 @@ def test_each_paragraph_has_windows_of_its_own_and_every_sub_word_is_read_once(t
     for before, after in zip(long_windows, long_windows[1:]):
         assert DEFAULT_OVERLAP_TOKENS <= before.end - after.start < 2 * DEFAULT_OVERLAP_TOKENS
         assert encoded.word_starts[after.start]
-    # Every sub-word is read from exactly one window, one that holds it, and of its own paragraph.
+    # Every sub-word is read from exactly one window, one that holds it.
     assert len(owners) == len(encoded.ids)
     for token, (index, position) in enumerate(owners):
         assert windows[index].start + position - 1 == token
-        assert any(first <= windows[index].start <= token < last for first, last in bounds)
 
 
-def test_how_far_past_a_paragraph_its_windows_read_is_a_setting(tokenizer):
+def test_context_past_the_paragraph_is_a_setting(tokenizer):
     text = "Rockets hit Sderot.\n\nThe army said the launchers were in Gaza and had been struck."
     encoded = encode_text(tokenizer, text)
     alone, _ = plan_reading(text, encoded, 128, context_tokens=0)
