@@ -66,7 +66,7 @@ def _export_fp32(model, path: Path, torch) -> None:
             return torch.softmax(output.logits.float(), dim=-1), output.hidden_states[-1]
 
     # torch.onnx.export hands the wrapper back in the mode it had, train() for a new module, and that
-    # reaches the tagger: a caller reading with it after the export would read with dropout on.
+    # reaches the tagger: restored below, else a caller reading with it after the export would read with dropout on.
     was_training = model.training
     model.eval()
     example = (torch.ones((2, 16), dtype=torch.long), torch.ones((2, 16), dtype=torch.long))
@@ -78,7 +78,7 @@ def _export_fp32(model, path: Path, torch) -> None:
     try:
         with torch.inference_mode():
             torch.onnx.export(
-                Reading(model).eval(), example, str(path), input_names=list(INPUTS), output_names=list(OUTPUTS),
+                Reading(model), example, str(path), input_names=list(INPUTS), output_names=list(OUTPUTS),
                 dynamic_axes=dynamic, opset_version=OPSET, dynamo=False,
             )
     finally:
