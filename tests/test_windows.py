@@ -15,7 +15,10 @@ def test_each_paragraph_is_read_alone_and_every_sub_word_once(tokenizer):
     starts = paragraph_starts(text, encoded)
     assert len(starts) == 3
     bounds = list(zip(starts, [*starts[1:], len(encoded.ids)]))
-    # No window crosses a paragraph break, so a paragraph's spans depend on its own text alone.
+    # Each paragraph's windows start at it, and none crosses a paragraph break, so a paragraph's spans
+    # depend on its own text alone.
+    for first, last in bounds:
+        assert [w for w in windows if first <= w.start < last][0].start == first
     assert all(any(first <= w.start and w.end <= last for first, last in bounds) for w in windows)
     assert all(w.end - w.start <= 126 for w in windows)
     # The long paragraph's windows share DEFAULT_OVERLAP_TOKENS sub-words (a few more where a word would be
@@ -25,10 +28,11 @@ def test_each_paragraph_is_read_alone_and_every_sub_word_once(tokenizer):
     for before, after in zip(long_windows, long_windows[1:]):
         assert DEFAULT_OVERLAP_TOKENS <= before.end - after.start < 2 * DEFAULT_OVERLAP_TOKENS
         assert encoded.word_starts[after.start]
-    # Every sub-word is read from exactly one window, one that holds it.
+    # Every sub-word is read from exactly one window, one that holds it, and of its own paragraph.
     assert len(owners) == len(encoded.ids)
     for token, (index, position) in enumerate(owners):
         assert windows[index].start + position - 1 == token
+        assert any(first <= windows[index].start <= token < last for first, last in bounds)
 
 
 def test_context_past_the_paragraph_is_a_setting(tokenizer):
