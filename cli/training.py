@@ -12,22 +12,29 @@ from dataclasses import MISSING
 from eventslots.model.store import ModelStoreError
 
 from .serving import add_backend_option
-from eventslots.training.config import TrainingConfig, config_fields
+from eventslots.training.config import PRESETS, TrainingConfig, config_fields, preset_config
 from eventslots.training.corpus import AnnotationError
 
 
 def add_config_options(parser) -> None:
-    """One option per TrainingConfig field; its help text is the field's documentation."""
+    """``--preset``, then one option per TrainingConfig field; its help text is the field's documentation.
+    An option left out takes the preset's value (None here marks it as left out)."""
+    parser.add_argument(
+        "--preset", choices=list(PRESETS), default="default",
+        help="named settings to start from; options given beside it override them. "
+        + "; ".join(f"{name}: {', '.join(f'{k}={v}' for k, v in changes.items()) or 'the defaults below'}" for name, changes in PRESETS.items()),
+    )
     for f in config_fields():
         default = f.default if f.default is not MISSING else None
         parser.add_argument(
-            f"--{f.name.replace('_', '-')}", dest=f.name, type=type(default), default=default,
+            f"--{f.name.replace('_', '-')}", dest=f.name, type=type(default), default=None,
             help=f"{f.metadata['help']} (default: {default})",
         )
 
 
 def config_from(args) -> TrainingConfig:
-    return TrainingConfig(**{f.name: getattr(args, f.name) for f in config_fields()})
+    given = {f.name: getattr(args, f.name) for f in config_fields() if getattr(args, f.name) is not None}
+    return preset_config(args.preset, **given)
 
 
 def register(commands) -> None:

@@ -93,6 +93,24 @@ def test_a_fraction_of_a_pass_takes_that_fraction_of_the_steps(seed_documents, t
     assert part.history[-1]["step"] == round(steps_per_pass * 0.5) < steps_per_pass
 
 
+def test_a_preset_sets_its_fields_and_options_given_beside_it_win():
+    from eventslots.cli.main import build_parser
+    from eventslots.cli.training import config_from
+    from eventslots.training.config import TrainingConfig
+
+    def parsed(*options):
+        return config_from(build_parser().parse_args(["train", *options]))
+
+    assert parsed() == TrainingConfig()
+    large = parsed("--preset", "large")
+    assert (large.base_model, large.learning_rate, large.warmup_ratio, large.epochs) == ("all-mpnet-base-v2", 1e-4, 0.2, 1.0)
+    assert large.batch_size == TrainingConfig().batch_size
+    tuned = parsed("--preset", "large", "--epochs", "0.5", "--seed", "14")
+    assert (tuned.base_model, tuned.epochs, tuned.seed) == ("all-mpnet-base-v2", 0.5, 14)
+    with pytest.raises(SystemExit):
+        parsed("--preset", "huge")
+
+
 @pytest.fixture
 def previous_model(trained_model_dir, tmp_path) -> Path:
     """A published model of its own, so the session's model is never put at risk."""
