@@ -5,16 +5,19 @@ per output channel) a different set of the weight products of the model's fused
 fp32 graph (``model.onnx``), and is scored like the gate in
 ``bench_backends.py``: exact-span agreement with fp32 torch on the seeds and on
 real-dev, and articles/s on the seeds. The shipped recipe is
-``model.export.quantised_nodes`` ("all but the down-projections").
+``model.export.quantised_nodes``: "all but the down-projections", and for
+mpnet "attention only".
 
-    python benchmarks/bench_quantisation.py [--model DIR]
+    python benchmarks/bench_quantisation.py [--model DIR] [--name bench_quantisation]
 
-Writes ``benchmarks/results/bench_quantisation.{json,md}``.
+Writes ``benchmarks/results/NAME.{json,md}`` (``--name``, so that another
+model's run, such as an mpnet tagger's, keeps the default's table).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import statistics
 import tempfile
@@ -33,7 +36,7 @@ def is_down_projection(node) -> bool:
     return "/output/dense" in node.name and "/attention/" not in node.name
 
 
-def variants(graph) -> dict[str, list[str]]:
+def variants(graph, model_type: str) -> dict[str, list[str]]:
     from eventslots.model.export import quantised_nodes
 
     weights = {i.name for i in graph.initializer}
@@ -43,8 +46,11 @@ def variants(graph) -> dict[str, list[str]]:
         "every weight product, the classifier too": [n.name for n in products],
         "every encoder product": [n.name for n in products if layer_of(n) is not None],
         "encoder products of layers 2 to the last but one": [n.name for n in products if layer_of(n) not in (None, 0, last)],
-        "all but the down-projections (shipped)": quantised_nodes(graph),
+        "all but the down-projections": [n.name for n in products if layer_of(n) is not None and not is_down_projection(n)],
+        "shipped (model.export.quantised_nodes)": quantised_nodes(graph, model_type),
         "attention and up-projections only": [n.name for n in products if n.op_type == "Attention" or "/intermediate/" in n.name],
+        # Fused (BERT) or as the q, k, v and o products (mpnet's graph, which the optimizer does not fuse).
+        "attention only": [n.name for n in products if n.op_type == "Attention" or "/attention/" in n.name],
         "down-projections only": [n.name for n in products if is_down_projection(n)],
     }
 
@@ -64,6 +70,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", default=str(default_model_dir()))
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--name", default="bench_quantisation", help="results file name under benchmarks/results/")
     args = parser.parse_args()
     model = Path(args.model).resolve()
     seeds = [p.read_text(encoding="utf-8") for p in sorted(SEEDS_DIR.glob("*.txt"))]
@@ -75,7 +82,8 @@ def main() -> None:
     graph = onnx.load(str(fp32), load_external_data=False).graph
     rows = []
     with tempfile.TemporaryDirectory() as scratch:
-        for name, nodes in {"none (fp32 graph)": [], **variants(graph)}.items():
+        model_type = json.loads((model / "config.json").read_text(encoding="utf-8"))["model_type"]
+        for name, nodes in {"none (fp32 graph)": [], **variants(graph, model_type)}.items():
             path = fp32
             if nodes:
                 path = Path(scratch) / "variant.onnx"
@@ -102,7 +110,7 @@ def main() -> None:
     for r in rows:
         lines.append(f"| {r['variant']} | {r['products']} | {r['agreement_seeds']:.3f} | {r['agreement_dev']:.3f} | "
                      f"{r['articles_per_second']:.2f} | {r['articles_per_second'] / base:.2f}x |")
-    write_results("bench_quantisation", rows, lines)
+    write_results(args.name, rows, lines)
 
 
 if __name__ == "__main__":

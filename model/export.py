@@ -6,7 +6,7 @@ optimizer recognises) and fused by that optimizer into its attention,
 embedding-norm, skip-norm and bias-GELU kernels. The int8 graph is made from it
 by ONNX Runtime's dynamic quantisation (weights stored as int8, activations
 quantised per batch) of every weight matrix product except the feed-forward
-down-projections and the classifier (``quantised_nodes``). Both take padded
+down-projections and the classifier (``quantised_nodes``; mpnet's attention products only). Both take padded
 windows and give the tag probabilities (softmax inside the graph) and the last
 layer's states, which the incident grouping reads. Training writes them into a
 run before it is published; ``eventslots export onnx`` adds them to older runs.
@@ -44,7 +44,7 @@ def export_onnx(model, folder: Path) -> dict[str, Path]:
             logging.disable(logging.WARNING)
             try:
                 _export_fp32(model, fp32, torch)
-                _quantise(fp32, int8)
+                _quantise(fp32, int8, model.config.model_type)
             finally:
                 logging.disable(logging.NOTSET)
         for backend, made in (("onnx", fp32), ("onnx-int8", int8)):
@@ -100,11 +100,17 @@ def _fuse(path: Path, config) -> None:
     fused.save_model_to_file(str(path))
 
 
-def quantised_nodes(graph) -> list[str]:
+# Encoders whose feed-forward up-projection int8 cannot serve either: on a trained mpnet tagger it took
+# agreement with fp32 from 0.99 to 0.96, under the backend gate (benchmarks/results/bench_quantisation-mpnet.md).
+ATTENTION_ONLY = frozenset({"mpnet"})
+
+
+def quantised_nodes(graph, model_type: str = "bert") -> list[str]:
     """The matrix products int8 serves: attention (fused or as its Q, K, V products), the attention
     output and the feed-forward up-projection of every encoder layer. The feed-forward down-projections
     (whose input, the GELU's output, has outliers that one int8 scale per batch cannot hold) and the
-    classifier stay fp32: quantising them too was 1.3x faster but moved 3% of real-dev's spans (README, "Speed")."""
+    classifier stay fp32: quantising them too was 1.3x faster but moved 3% of real-dev's spans (README, "Speed").
+    Encoders of ``ATTENTION_ONLY`` types keep their up-projections fp32 too."""
     import re
 
     weights = {initializer.name for initializer in graph.initializer}
@@ -113,19 +119,20 @@ def quantised_nodes(graph) -> list[str]:
         if node.op_type == "Attention":
             chosen.append(node.name)
         elif node.op_type == "MatMul" and re.search(r"/layer\.\d+/", node.name) and any(name in weights for name in node.input):
-            down_projection = "/output/dense" in node.name and "/attention/" not in node.name
-            if not down_projection:
+            attention = "/attention/" in node.name
+            down_projection = "/output/dense" in node.name and not attention
+            if attention or not (down_projection or model_type in ATTENTION_ONLY):
                 chosen.append(node.name)
     return chosen
 
 
-def _quantise(fp32: Path, int8: Path) -> None:
+def _quantise(fp32: Path, int8: Path, model_type: str) -> None:
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     # Signed int8 weights with one scale per output channel, chosen on real-dev among the variants of
     # benchmarks/bench_backends.py's notes (unsigned, per tensor, 7-bit, which products) for agreement with fp32.
-    nodes = quantised_nodes(onnx.load(str(fp32), load_external_data=False).graph)
+    nodes = quantised_nodes(onnx.load(str(fp32), load_external_data=False).graph, model_type)
     # The fused kernels are ONNX Runtime's own operators, which ONNX's shape inference cannot type.
     quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8, per_channel=True, nodes_to_quantize=nodes,
                      extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -55,6 +56,25 @@ def test_int8_graph_is_quantised_and_stays_close(trained_model_dir, texts):
     mask = np.ones_like(ids)
     # Weights in int8 move tag probabilities a little, not a lot (the gate's span agreement is in benchmarks/).
     assert np.abs(fp32.tagger(ids, mask)[0] - int8.tagger(ids, mask)[0]).max() < 0.15
+
+
+def test_an_mpnet_taggers_int8_graph_quantises_its_attention_only(tmp_path):
+    """mpnet's feed-forward products stay fp32 (they failed the backend gate); a tiny random mpnet
+    tagger goes through the exporter that training uses."""
+    import onnx
+    from transformers import MPNetConfig, MPNetForTokenClassification
+
+    from eventslots.model.export import export_onnx, quantised_nodes
+
+    config = MPNetConfig(vocab_size=120, hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64,
+                         max_position_embeddings=66, num_labels=5)
+    export_onnx(MPNetForTokenClassification(config).eval(), tmp_path)
+    fp32 = onnx.load(str(tmp_path / "model.onnx"), load_external_data=False).graph
+    chosen = quantised_nodes(fp32, "mpnet")
+    assert len(chosen) == 2 * 4 and all(re.search(r"/attention/attn/[qkvo]/MatMul$", name) for name in chosen)
+    assert len(quantised_nodes(fp32)) == 2 * 5  # other encoders' selection also takes the up-projections
+    int8 = onnx.load(str(tmp_path / "model-int8.onnx"), load_external_data=False).graph
+    assert sum(node.op_type == "MatMulInteger" for node in int8.node) == len(chosen)
 
 
 def test_int8_reads_a_window_per_core_as_one_core_would(trained_model_dir, texts):
