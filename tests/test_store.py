@@ -90,7 +90,7 @@ def test_a_broken_model_directory_fails_to_load_naming_the_file(trained_model_di
 
 
 @pytest.mark.parametrize("option, value", [("--epochs", "0"), ("--learning-rate", "0"), ("--window-tokens", "2048"),
-                                           ("--batch-size", "0"), ("--stride-tokens", "200")])
+                                           ("--batch-size", "0"), ("--stride-tokens", "200"), ("--precision", "fp16")])
 def test_settings_that_cannot_publish_a_working_model_are_refused_before_training(tmp_path, option, value):
     result = eventslots("train", "--output", str(tmp_path / "m"), option, value)
     assert result.returncode == 1 and "refused before training" in result.stderr and option in result.stderr

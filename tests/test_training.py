@@ -93,6 +93,33 @@ def test_a_fraction_of_a_pass_takes_that_fraction_of_the_steps(seed_documents, t
     assert part.history[-1]["step"] == round(steps_per_pass * 0.5) < steps_per_pass
 
 
+def test_bf16_steps_train_an_fp32_model_the_same_way_twice(seed_documents, tiny_config):
+    import torch
+
+    from eventslots.training.config import bf16_supported
+
+    if not bf16_supported():
+        pytest.skip("this CPU has no native bfloat16 products (AVX-512 BF16 or AMX)")
+    config = replace(tiny_config, precision="bf16")
+    first = train(seed_documents[:2], config, progress=False, max_steps=6)
+    second = train(seed_documents[:2], config, progress=False, max_steps=6)
+    assert first.history == second.history and first.history[-1]["loss"] > 0
+    assert all(p.dtype == torch.float32 for p in first.model.parameters())
+    assert all(torch.equal(a, b) for a, b in zip(first.model.parameters(), second.model.parameters()))
+    full = train(seed_documents[:2], tiny_config, progress=False, max_steps=6)
+    assert full.history != first.history  # the autocast did change the arithmetic
+
+
+def test_bf16_is_refused_where_the_cpu_would_emulate_it(monkeypatch, tiny_config):
+    from eventslots.training import config as settings
+
+    # The probe stands in for a CPU without the instructions, which this machine may not be.
+    monkeypatch.setattr(settings, "bf16_supported", lambda: False)
+    with pytest.raises(ValueError, match="--precision bf16 needs a CPU with AVX-512 BF16 or AMX"):
+        settings.check_settings(replace(tiny_config, precision="bf16"))
+    settings.check_settings(tiny_config)
+
+
 def test_a_preset_sets_its_fields_and_options_given_beside_it_win():
     from eventslots.cli.main import build_parser
     from eventslots.cli.training import config_from

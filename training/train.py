@@ -202,8 +202,9 @@ def train(
             if step >= total_steps:
                 break
             ids, mask, allowed = collate([rows[i] for i in batch], tokenizer.pad_token_id, schema)
-            logits = model(input_ids=ids, attention_mask=mask).logits
-            loss = allowed_tags_loss(logits, allowed)
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.precision == "bf16"):
+                logits = model(input_ids=ids, attention_mask=mask).logits
+            loss = allowed_tags_loss(logits.float(), allowed)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
