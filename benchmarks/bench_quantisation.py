@@ -32,12 +32,8 @@ def layer_of(node) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def is_down_projection(node) -> bool:
-    return "/output/dense" in node.name and "/attention/" not in node.name
-
-
 def variants(graph, model_type: str) -> dict[str, list[str]]:
-    from eventslots.model.export import quantised_nodes
+    from eventslots.model.export import is_down_projection, quantised_nodes
 
     weights = {i.name for i in graph.initializer}
     products = [n for n in graph.node if n.op_type == "Attention" or (n.op_type == "MatMul" and any(i in weights for i in n.input))]
@@ -46,12 +42,12 @@ def variants(graph, model_type: str) -> dict[str, list[str]]:
         "every weight product, the classifier too": [n.name for n in products],
         "every encoder product": [n.name for n in products if layer_of(n) is not None],
         "encoder products of layers 2 to the last but one": [n.name for n in products if layer_of(n) not in (None, 0, last)],
-        "all but the down-projections": [n.name for n in products if layer_of(n) is not None and not is_down_projection(n)],
+        "all but the down-projections": [n.name for n in products if layer_of(n) is not None and not is_down_projection(n.name)],
         "shipped (model.export.quantised_nodes)": quantised_nodes(graph, model_type),
         "attention and up-projections only": [n.name for n in products if n.op_type == "Attention" or "/intermediate/" in n.name],
         # Fused (BERT) or as the q, k, v and o products (mpnet's graph, which the optimizer does not fuse).
         "attention only": [n.name for n in products if n.op_type == "Attention" or "/attention/" in n.name],
-        "down-projections only": [n.name for n in products if is_down_projection(n)],
+        "down-projections only": [n.name for n in products if is_down_projection(n.name)],
     }
 
 

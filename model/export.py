@@ -120,10 +120,14 @@ def quantised_nodes(graph, model_type: str = "bert") -> list[str]:
             chosen.append(node.name)
         elif node.op_type == "MatMul" and re.search(r"/layer\.\d+/", node.name) and any(name in weights for name in node.input):
             attention = "/attention/" in node.name
-            down_projection = "/output/dense" in node.name and not attention
-            if attention or not (down_projection or model_type in ATTENTION_ONLY):
+            if attention or not (is_down_projection(node.name) or model_type in ATTENTION_ONLY):
                 chosen.append(node.name)
     return chosen
+
+
+def is_down_projection(name: str) -> bool:
+    """Whether a product named ``name`` is a feed-forward down-projection (the attention output's dense is not)."""
+    return "/output/dense" in name and "/attention/" not in name
 
 
 def _quantise(fp32: Path, int8: Path, model_type: str) -> None:

@@ -58,7 +58,7 @@ class TrainingConfig:
     seed: int = _help("Random seed for initialisation, dropout, shuffling and augmentation.", default=13)
     precision: str = _help(
         "Arithmetic of the training steps: fp32, or bf16 (torch autocast: matrix products in bfloat16, weights, "
-        "optimiser and loss in fp32; the saved model is fp32 either way). the default's steps took 464 s in bf16 against "
+        "optimiser and loss in fp32; the saved model is fp32 either way). The default's steps took 464 s in bf16 against "
         "794 s in fp32 on an AMD EPYC with AVX-512 BF16, same real-dev score (README, Levers); on a CPU without it bf16 is emulated, so it is refused there.",
         default="fp32",
     )
@@ -72,11 +72,12 @@ class TrainingConfig:
     def fingerprint(self) -> str:
         """Short hash of the settings, naming cross-validation reports made with them. A field added
         later counts only away from its default, so earlier reports keep their names."""
-        settings = {k: v for k, v in self.to_dict().items() if not (k in ADDED_LATER and v == ADDED_LATER[k])}
+        defaults = {f.name: f.default for f in fields(self)}
+        settings = {k: v for k, v in self.to_dict().items() if not (k in ADDED_LATER and v == defaults[k])}
         return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:12]
 
 
-ADDED_LATER = {"precision": "fp32"}
+ADDED_LATER = frozenset({"precision"})
 PRECISIONS = ("fp32", "bf16")
 
 
